@@ -1,0 +1,332 @@
+//! The bridge to C++ (the only file that knows C++ exists).
+//!
+//! The C++ face (`cpp/*.cc`) drives the thread's default reactor through
+//! these functions. They follow three rules:
+//!
+//! * **No exceptions, no panics across.** Every function returns a plain
+//!   status (`-1`/`0`, a count, or `false`) and leaves a readable message in a
+//!   thread-local slot that `last_error()` returns. Each body runs under
+//!   `catch_unwind`, so even a bug in mnet turns into an error, not an abort.
+//! * **Integers and slices on the hot path.** `poll`, `next`, `chann_recv` and
+//!   `chann_send` take and return integers, slices and a plain struct; no
+//!   allocation, no copy beyond what the kernel call does.
+//! * **Bytes, not strings, for user text.** Address strings arrive as byte
+//!   slices and are checked here, so a non-UTF-8 string is an error with a
+//!   message rather than an exception inside cxx.
+
+use std::cell::RefCell;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::{Direction, Error, Event, Handle, Kind, Reactor, Result};
+
+#[cxx::bridge(namespace = "mnet::ffi")]
+mod bridge {
+    /// One message of a round, as handed to C++.
+    struct Message {
+        event: i32,
+        chann: u64,
+        accepted: u64,
+        err: i32,
+        opaque: u64,
+    }
+
+    /// An IP socket address in binary form. `ip` holds the 4 bytes of an
+    /// IPv4 address (rest zero) or the 16 of an IPv6 one, in network order.
+    struct Addr {
+        v6: bool,
+        ip: [u8; 16],
+        port: u16,
+        scope_id: u32,
+    }
+
+    extern "Rust" {
+        fn chann_open(kind: i32) -> u64;
+        fn chann_close(h: u64) -> i32;
+        fn chann_listen(h: u64, addr: &[u8], backlog: i32) -> i32;
+        fn chann_connect(h: u64, addr: &[u8]) -> i32;
+        fn chann_disconnect(h: u64) -> i32;
+        fn chann_recv(h: u64, buf: &mut [u8]) -> i64;
+        fn chann_send(h: u64, buf: &[u8]) -> i64;
+        fn chann_recv_from(h: u64, buf: &mut [u8], from: &mut Addr) -> i64;
+        fn chann_send_to(h: u64, buf: &[u8], to: &Addr) -> i64;
+        fn chann_set_send_event(h: u64, on: bool) -> i32;
+        fn chann_set_timer(h: u64, interval_ms: i64) -> i32;
+        fn chann_cached(h: u64) -> i64;
+        fn chann_state(h: u64) -> i32;
+        fn chann_kind(h: u64) -> i32;
+        fn chann_bytes(h: u64, sent: bool) -> i64;
+        fn chann_local_addr(h: u64, out: &mut Addr) -> i32;
+        fn chann_peer_addr(h: u64, out: &mut Addr) -> i32;
+        fn chann_set_opaque(h: u64, opaque: u64) -> i32;
+        fn chann_set_bufsize(h: u64, bytes: i64) -> i32;
+        fn chann_count() -> i32;
+        fn poll(timeout_ms: i32) -> i32;
+        fn next(msg: &mut Message) -> bool;
+        fn last_error() -> String;
+        fn set_last_error(msg: &str);
+        fn parse_address(text: &[u8], resolve: bool, out: &mut Addr) -> i32;
+        fn format_address(a: &Addr) -> String;
+        fn now_micros() -> i64;
+        fn version() -> i32;
+    }
+}
+
+use bridge::{Addr, Message};
+
+thread_local! {
+    static REACTOR: RefCell<Option<Reactor>> = const { RefCell::new(None) };
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+fn set_last_error(msg: &str) {
+    LAST_ERROR.with(|e| {
+        let mut e = e.borrow_mut();
+        e.clear();
+        e.push_str(msg);
+    });
+}
+
+fn last_error() -> String {
+    LAST_ERROR.with(|e| e.borrow().clone())
+}
+
+/// Runs `f` on this thread's reactor (created on first use).
+fn with<T>(f: impl FnOnce(&mut Reactor) -> Result<T>) -> Result<T> {
+    REACTOR.with(|cell| {
+        let mut slot = cell
+            .try_borrow_mut()
+            .map_err(|_| Error::InvalidArgument("mnet called re-entrantly on this thread"))?;
+        if slot.is_none() {
+            *slot = Some(Reactor::new().map_err(|e| Error::io("create the reactor (epoll_create)", e))?);
+        }
+        f(slot.as_mut().expect("just created"))
+    })
+}
+
+/// Runs `f`, turning an error or a panic into `fail` plus a message for
+/// `last_error()`.
+fn guard<T>(fail: T, f: impl FnOnce() -> Result<T>) -> T {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => {
+            set_last_error(&e.to_string());
+            fail
+        }
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            set_last_error(&format!("internal error in mnet (please report): {what}"));
+            fail
+        }
+    }
+}
+
+fn text(bytes: &[u8]) -> Result<&str> {
+    std::str::from_utf8(bytes).map_err(|_| Error::InvalidAddress {
+        input: String::from_utf8_lossy(&bytes[..bytes.len().min(80)]).into_owned(),
+        reason: "not valid UTF-8",
+    })
+}
+
+fn h(raw: u64) -> Handle {
+    Handle::from_raw(raw)
+}
+
+fn status(r: Result<()>) -> Result<i32> {
+    r.map(|()| 0)
+}
+
+fn len_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn to_ffi(a: &SocketAddr, out: &mut Addr) {
+    out.port = a.port();
+    out.ip = [0; 16];
+    match a {
+        SocketAddr::V4(v4) => {
+            out.v6 = false;
+            out.ip[..4].copy_from_slice(&v4.ip().octets());
+            out.scope_id = 0;
+        }
+        SocketAddr::V6(v6) => {
+            out.v6 = true;
+            out.ip = v6.ip().octets();
+            out.scope_id = v6.scope_id();
+        }
+    }
+}
+
+fn from_ffi(a: &Addr) -> SocketAddr {
+    if a.v6 {
+        SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::from(a.ip), a.port, 0, a.scope_id))
+    } else {
+        let ip = Ipv4Addr::new(a.ip[0], a.ip[1], a.ip[2], a.ip[3]);
+        SocketAddr::new(IpAddr::V4(ip), a.port)
+    }
+}
+
+fn chann_open(kind: i32) -> u64 {
+    guard(0, || {
+        let kind = Kind::from_i32(kind).ok_or(Error::InvalidArgument("unknown channel type"))?;
+        with(|r| Ok(r.open(kind).to_raw()))
+    })
+}
+
+fn chann_close(raw: u64) -> i32 {
+    guard(-1, || with(|r| status(r.close(h(raw)))))
+}
+
+fn chann_listen(raw: u64, addr: &[u8], backlog: i32) -> i32 {
+    guard(-1, || {
+        let addr = text(addr)?;
+        with(|r| status(r.listen(h(raw), addr, backlog)))
+    })
+}
+
+fn chann_connect(raw: u64, addr: &[u8]) -> i32 {
+    guard(-1, || {
+        let addr = text(addr)?;
+        with(|r| status(r.connect(h(raw), addr)))
+    })
+}
+
+fn chann_disconnect(raw: u64) -> i32 {
+    guard(-1, || with(|r| status(r.disconnect(h(raw)))))
+}
+
+fn chann_recv(raw: u64, buf: &mut [u8]) -> i64 {
+    guard(-1, || with(|r| r.recv(h(raw), buf).map(len_i64)))
+}
+
+fn chann_send(raw: u64, buf: &[u8]) -> i64 {
+    guard(-1, || with(|r| r.send(h(raw), buf).map(len_i64)))
+}
+
+fn chann_recv_from(raw: u64, buf: &mut [u8], from: &mut Addr) -> i64 {
+    guard(-1, || {
+        with(|r| {
+            Ok(match r.recv_from(h(raw), buf)? {
+                Some((n, a)) => {
+                    to_ffi(&a, from);
+                    len_i64(n)
+                }
+                None => 0,
+            })
+        })
+    })
+}
+
+fn chann_send_to(raw: u64, buf: &[u8], to: &Addr) -> i64 {
+    guard(-1, || with(|r| r.send_to(h(raw), buf, from_ffi(to)).map(len_i64)))
+}
+
+fn chann_set_send_event(raw: u64, on: bool) -> i32 {
+    guard(-1, || with(|r| status(r.set_send_event(h(raw), on))))
+}
+
+fn chann_set_timer(raw: u64, interval_ms: i64) -> i32 {
+    guard(-1, || {
+        let ms = u64::try_from(interval_ms).map_err(|_| Error::InvalidArgument("negative timer interval"))?;
+        with(|r| status(r.set_timer(h(raw), ms)))
+    })
+}
+
+fn chann_cached(raw: u64) -> i64 {
+    guard(-1, || with(|r| r.cached(h(raw)).map(len_i64)))
+}
+
+fn chann_state(raw: u64) -> i32 {
+    guard(0, || with(|r| Ok(r.state(h(raw)).map_or(0, |s| s as i32))))
+}
+
+fn chann_kind(raw: u64) -> i32 {
+    guard(-1, || with(|r| r.kind(h(raw)).map(|k| k as i32)))
+}
+
+fn chann_bytes(raw: u64, sent: bool) -> i64 {
+    let dir = if sent { Direction::Sent } else { Direction::Received };
+    guard(-1, || with(|r| r.bytes(h(raw), dir).map(|n| i64::try_from(n).unwrap_or(i64::MAX))))
+}
+
+fn chann_local_addr(raw: u64, out: &mut Addr) -> i32 {
+    guard(-1, || with(|r| r.local_addr(h(raw)).map(|a| to_ffi(&a, out)).map(|()| 0)))
+}
+
+fn chann_peer_addr(raw: u64, out: &mut Addr) -> i32 {
+    guard(-1, || with(|r| r.peer_addr(h(raw)).map(|a| to_ffi(&a, out)).map(|()| 0)))
+}
+
+fn chann_set_opaque(raw: u64, opaque: u64) -> i32 {
+    guard(-1, || with(|r| status(r.set_opaque(h(raw), opaque))))
+}
+
+fn chann_set_bufsize(raw: u64, bytes: i64) -> i32 {
+    guard(-1, || {
+        let bytes = usize::try_from(bytes).map_err(|_| Error::InvalidArgument("negative buffer size"))?;
+        with(|r| status(r.set_bufsize(h(raw), bytes)))
+    })
+}
+
+fn chann_count() -> i32 {
+    guard(-1, || with(|r| Ok(i32::try_from(r.count()).unwrap_or(i32::MAX))))
+}
+
+fn poll(timeout_ms: i32) -> i32 {
+    guard(-1, || {
+        with(|r| {
+            let n = r.poll(timeout_ms).map_err(|e| Error::io("epoll_wait", e))?;
+            Ok(i32::try_from(n).unwrap_or(i32::MAX))
+        })
+    })
+}
+
+fn next(msg: &mut Message) -> bool {
+    guard(false, || {
+        with(|r| {
+            Ok(match r.next() {
+                Some(m) => {
+                    msg.event = m.event as i32;
+                    msg.chann = m.chann.to_raw();
+                    msg.accepted = m.accepted.to_raw();
+                    msg.err = m.err;
+                    msg.opaque = m.opaque;
+                    true
+                }
+                None => false,
+            })
+        })
+    })
+}
+
+fn parse_address(bytes: &[u8], resolve: bool, out: &mut Addr) -> i32 {
+    guard(-1, || {
+        let s = text(bytes)?;
+        let a = if resolve {
+            crate::resolve(s)?[0]
+        } else {
+            crate::parse_addr(s)?
+        };
+        to_ffi(&a, out);
+        Ok(0)
+    })
+}
+
+fn format_address(a: &Addr) -> String {
+    from_ffi(a).to_string()
+}
+
+fn now_micros() -> i64 {
+    i64::try_from(crate::now_micros()).unwrap_or(i64::MAX)
+}
+
+fn version() -> i32 {
+    crate::version()
+}
+
+/// Keeps `Event` numbering and the bridge in step.
+const _: () = assert!(Event::Timer as i32 == 6 && Event::Recv as i32 == 1);

@@ -1,0 +1,104 @@
+//! # mnet: event-driven TCP, UDP and timers on one thread
+//!
+//! mnet re-creates the C library m_net on a Rust reactor built on
+//! [mio](https://docs.rs/mio): channels (TCP listeners and connections, UDP
+//! sockets), one repeating timer per channel, buffered sends and a pull-style
+//! event loop. The same engine serves C++ through `include/mnet/mnet.hpp`
+//! (`mnet::Chann`, `mnet::ChannDispatcher`), compatible with m_net's C++
+//! wrapper.
+//!
+//! ## The model
+//!
+//! A [`Reactor`] owns channels, named by [`Handle`]s. The program calls
+//! [`Reactor::poll`], which waits for readiness and queues messages, then
+//! drains them with [`Reactor::next`], acting on each [`Msg`] by calling
+//! back into the reactor (`recv`, `send`, `close`, ...). The reactor never
+//! calls user code, so there is no re-entrancy to reason about: a handler
+//! may close any channel, and messages already queued for it are dropped.
+//!
+//! ```no_run
+//! use mnet::{Event, Kind, Reactor};
+//!
+//! let mut r = Reactor::new()?;
+//! let srv = r.open(Kind::Stream);
+//! r.listen(srv, "127.0.0.1:8090", 128)?;
+//! let mut buf = [0u8; 4096];
+//! loop {
+//!     r.poll(1000)?;
+//!     while let Some(m) = r.next() {
+//!         match m.event {
+//!             Event::Recv => {
+//!                 let n = r.recv(m.chann, &mut buf).unwrap_or(0);
+//!                 let _ = r.send(m.chann, &buf[..n]); // echo
+//!             }
+//!             Event::Disconnect => r.close(m.chann)?,
+//!             _ => {}
+//!         }
+//!     }
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Event rules
+//!
+//! * **TIMER** comes first in a round, at most once per channel; the wait is
+//!   cut short for the nearest deadline.
+//! * **ACCEPT** is raised on the listener for every connection in the listen
+//!   queue, with the new, connected channel in [`Msg::accepted`].
+//! * **CONNECTED** once per successful connect; a failed connect gives one
+//!   **DISCONNECT** with the errno instead.
+//! * **RECV** is level-style: raised once per round while unread data
+//!   remains. Data that arrived before the peer's FIN is always delivered
+//!   before the DISCONNECT.
+//! * **SEND**, when turned on, once per round while the send queue is empty
+//!   and the socket writable.
+//! * **DISCONNECT** once per connection lost to an outside cause, with an
+//!   errno (0 for a clean end of stream); never for the program's own
+//!   `disconnect` or `close`. The channel stays open and may connect again.
+//!
+//! ## Sockets
+//!
+//! Every socket is non-blocking and close-on-exec; TCP has TCP_NODELAY on;
+//! listeners have SO_REUSEADDR; stream writes use MSG_NOSIGNAL, so no
+//! SIGPIPE is raised and the process's signal handlers are left alone;
+//! kernel buffer sizes are left to auto-tuning unless
+//! [`Reactor::set_bufsize`] is called.
+#![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+
+mod addr;
+mod chann;
+mod error;
+mod event;
+mod ffi;
+mod handle;
+mod ops;
+mod reactor;
+mod sendq;
+mod socket;
+mod timer;
+
+pub use addr::{format_addr, parse_addr, resolve, MAX_ADDR_LEN};
+pub use chann::{Kind, State};
+pub use error::{Error, Result};
+pub use event::{Event, Msg};
+pub use handle::Handle;
+pub use ops::Direction;
+pub use reactor::Reactor;
+pub use timer::now_micros;
+
+/// The library version as an integer: `major * 10000 + minor * 100 + patch`.
+pub fn version() -> i32 {
+    const fn num(s: &str) -> i32 {
+        let b = s.as_bytes();
+        let mut i = 0;
+        let mut v = 0;
+        while i < b.len() {
+            v = v * 10 + (b[i] - b'0') as i32;
+            i += 1;
+        }
+        v
+    }
+    num(env!("CARGO_PKG_VERSION_MAJOR")) * 10000
+        + num(env!("CARGO_PKG_VERSION_MINOR")) * 100
+        + num(env!("CARGO_PKG_VERSION_PATCH"))
+}

@@ -1,0 +1,175 @@
+//! The per-channel send queue: bytes the kernel did not take yet, in order.
+//!
+//! For a stream, consecutive small sends are merged into the tail chunk (so a
+//! round of pipelined responses leaves with one `sendmsg`), and the queue is
+//! handed to the kernel as an iovec array. For a datagram socket each entry
+//! stays one datagram with its own destination. `len` is exact at all times:
+//! it is what `cached()` reports. An empty queue owns no heap memory, so an
+//! idle connection costs nothing here.
+
+use std::collections::VecDeque;
+use std::io::IoSlice;
+use std::net::SocketAddr;
+
+/// A tail chunk grows by merging until it holds this many bytes.
+const MERGE_MAX: usize = 64 * 1024;
+
+/// Most iovecs handed to one `sendmsg`.
+pub(crate) const MAX_IOV: usize = 64;
+
+#[derive(Debug)]
+struct Chunk {
+    buf: Vec<u8>,
+    off: usize,
+    to: Option<SocketAddr>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct SendQueue {
+    chunks: VecDeque<Chunk>,
+    len: usize,
+}
+
+impl SendQueue {
+    /// Exact number of bytes queued.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0 && self.chunks.is_empty()
+    }
+
+    /// Appends stream bytes, merging into the tail chunk when it is small.
+    pub fn push_stream(&mut self, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        self.len += data.len();
+        if let Some(tail) = self.chunks.back_mut() {
+            if tail.buf.len() + data.len() <= MERGE_MAX {
+                tail.buf.extend_from_slice(data);
+                return;
+            }
+        }
+        self.chunks.push_back(Chunk {
+            buf: data.to_vec(),
+            off: 0,
+            to: None,
+        });
+    }
+
+    /// Appends one datagram (kept whole, with its destination if any).
+    pub fn push_datagram(&mut self, data: &[u8], to: Option<SocketAddr>) {
+        self.len += data.len();
+        self.chunks.push_back(Chunk {
+            buf: data.to_vec(),
+            off: 0,
+            to,
+        });
+    }
+
+    /// Fills `out` with the queued stream bytes, oldest first; returns how
+    /// many slices were filled.
+    pub fn iovecs<'a>(&'a self, out: &mut [IoSlice<'a>]) -> usize {
+        let mut n = 0;
+        for (slot, c) in out.iter_mut().zip(self.chunks.iter()) {
+            *slot = IoSlice::new(&c.buf[c.off..]);
+            n += 1;
+        }
+        n
+    }
+
+    /// Drops `n` written stream bytes from the front.
+    pub fn consume(&mut self, mut n: usize) {
+        debug_assert!(n <= self.len);
+        self.len -= n;
+        while n > 0 {
+            let Some(front) = self.chunks.front_mut() else {
+                break;
+            };
+            let left = front.buf.len() - front.off;
+            if n < left {
+                front.off += n;
+                return;
+            }
+            n -= left;
+            self.chunks.pop_front();
+        }
+        if self.chunks.is_empty() {
+            self.release();
+        }
+    }
+
+    /// The oldest queued datagram and its destination.
+    pub fn front_datagram(&self) -> Option<(&[u8], Option<SocketAddr>)> {
+        self.chunks.front().map(|c| (&c.buf[c.off..], c.to))
+    }
+
+    /// Drops the oldest datagram (sent, or refused by the kernel).
+    pub fn pop_datagram(&mut self) {
+        if let Some(c) = self.chunks.pop_front() {
+            self.len -= c.buf.len() - c.off;
+        }
+        if self.chunks.is_empty() {
+            self.release();
+        }
+    }
+
+    /// Drops everything and frees the memory.
+    pub fn clear(&mut self) {
+        self.len = 0;
+        self.release();
+    }
+
+    fn release(&mut self) {
+        self.chunks = VecDeque::new();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merges_small_sends_and_counts_exactly() {
+        let mut q = SendQueue::default();
+        for _ in 0..8 {
+            q.push_stream(b"0123456789");
+        }
+        assert_eq!(q.len(), 80);
+        let mut iov = [IoSlice::new(&[]); MAX_IOV];
+        assert_eq!(q.iovecs(&mut iov), 1, "merged into one chunk");
+        q.consume(75);
+        assert_eq!(q.len(), 5);
+        let mut iov = [IoSlice::new(&[]); MAX_IOV];
+        assert_eq!(q.iovecs(&mut iov), 1);
+        assert_eq!(&*iov[0], b"56789");
+        q.consume(5);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn large_sends_stay_separate_chunks() {
+        let mut q = SendQueue::default();
+        q.push_stream(&vec![1u8; MERGE_MAX]);
+        q.push_stream(&[2u8; 10]);
+        let mut iov = [IoSlice::new(&[]); MAX_IOV];
+        assert_eq!(q.iovecs(&mut iov), 2);
+        q.consume(MERGE_MAX + 3);
+        assert_eq!(q.len(), 7);
+    }
+
+    #[test]
+    fn datagrams_keep_boundaries() {
+        let mut q = SendQueue::default();
+        q.push_datagram(b"ab", None);
+        q.push_datagram(b"cde", None);
+        assert_eq!(q.len(), 5);
+        assert_eq!(q.front_datagram().unwrap().0, b"ab");
+        q.pop_datagram();
+        assert_eq!(q.front_datagram().unwrap().0, b"cde");
+        q.pop_datagram();
+        assert!(q.is_empty());
+    }
+}
