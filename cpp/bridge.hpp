@@ -1,0 +1,28 @@
+// Private to the C++ face: the cxx-generated declarations of src/ffi.rs and
+// the helpers shared by the .cc files. Never installed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "mnet/mnet.hpp"
+#include "mnet/src/ffi.rs.h"
+
+namespace mnet {
+
+// Reads and writes the binary part of a ChannAddr.
+struct AddrAccess {
+    static ffi::Addr toFfi(const ChannAddr &a);
+    static void fromFfi(ChannAddr &a, const ffi::Addr &raw);
+    static void clear(ChannAddr &a, std::string error);
+};
+
+// The bridge's last error as a std::string.
+std::string bridgeError();
+
+// A std::string as the byte slice the bridge takes.
+inline rust::Slice<const uint8_t> bytes(const std::string &s) {
+    return rust::Slice<const uint8_t>(reinterpret_cast<const uint8_t *>(s.data()), s.size());
+}
+
+}  // namespace mnet

@@ -1,0 +1,317 @@
+// mnet::Chann: ownership and argument checks over the bridge. Every rule
+// about events lives in the Rust reactor; this file only maps calls and
+// errors, and finds the object an event belongs to.
+#include <climits>
+
+#include "bridge.hpp"
+
+namespace mnet {
+
+namespace {
+
+// Converts a C++ type name to the reactor's kind; 0 when unknown.
+int32_t kindOf(const std::string &type, chann_type_t &out) {
+    if (type == "tcp") return out = CHANN_TYPE_STREAM, 1;
+    if (type == "udp") return out = CHANN_TYPE_DGRAM, 2;
+    if (type == "broadcast") return out = CHANN_TYPE_BROADCAST, 3;
+    return 0;
+}
+
+int clampInt(int64_t v) { return v > INT_MAX ? INT_MAX : static_cast<int>(v); }
+
+// The Chann whose handler is running on this thread, and whether it was
+// deleted meanwhile (so the dispatcher never touches a deleted object).
+struct Running {
+    Chann *chann = nullptr;
+    bool deleted = false;
+};
+thread_local Running t_running;
+
+}  // namespace
+
+struct Chann::Addrs {
+    ChannAddr mine;
+    ChannAddr peer;
+};
+
+Chann::Addrs &Chann::addrs() {
+    if (m_addrs == nullptr) m_addrs = new Addrs();
+    return *m_addrs;
+}
+
+Chann::Chann()
+    : m_handle(0),
+      m_type(CHANN_TYPE_STREAM),
+      m_pendingHandler(nullptr), m_addrs(nullptr),
+      m_lastError("this Chann was built without a type; use Chann(\"tcp\"), Chann(\"udp\") or Chann(\"broadcast\")") {}
+
+Chann::Chann(std::string streamType) : m_handle(0), m_type(CHANN_TYPE_STREAM), m_pendingHandler(nullptr), m_addrs(nullptr) {
+    int32_t kind = kindOf(streamType, m_type);
+    if (kind == 0) {
+        m_lastError = "unknown channel type '" + streamType.substr(0, 40) + "' (expected \"tcp\", \"udp\" or \"broadcast\")";
+        if (streamType == "tls") m_lastError = "channel type \"tls\" is not available in this build";
+        return;
+    }
+    m_handle = ffi::chann_open(kind);
+    if (m_handle == 0) {
+        m_lastError = bridgeError();
+        return;
+    }
+    ffi::chann_set_opaque(m_handle, reinterpret_cast<uintptr_t>(this));
+}
+
+Chann::Chann(Chann *accepted) : m_handle(0), m_type(CHANN_TYPE_STREAM), m_pendingHandler(nullptr), m_addrs(nullptr) {
+    if (accepted == nullptr || accepted->m_handle == 0) {
+        m_lastError = accepted ? "the Chann to adopt has no channel (already adopted or closed)" : "cannot adopt a null Chann";
+        return;
+    }
+    m_handle = accepted->m_handle;
+    m_type = accepted->m_type;
+    accepted->m_handle = 0;
+    accepted->m_lastError = "this Chann's channel was adopted by another object";
+    ffi::chann_set_opaque(m_handle, reinterpret_cast<uintptr_t>(this));
+}
+
+Chann::Chann(Adopt, uint64_t handle, chann_type_t type)
+    : m_handle(handle), m_type(type), m_pendingHandler(nullptr), m_addrs(nullptr) {
+    ffi::chann_set_opaque(m_handle, reinterpret_cast<uintptr_t>(this));
+}
+
+Chann::~Chann() {
+    if (t_running.chann == this) t_running.deleted = true;
+    delete m_pendingHandler;
+    delete m_addrs;
+    if (m_handle != 0) ffi::chann_close(m_handle);
+}
+
+bool Chann::usable() {
+    if (m_handle != 0) return true;
+    if (m_lastError.empty()) m_lastError = "this Chann has no channel";
+    return false;
+}
+
+bool Chann::fail() {
+    m_lastError = bridgeError();
+    return false;
+}
+
+bool Chann::channListen(std::string ipPort, int backlog) {
+    if (!usable()) return false;
+    return ffi::chann_listen(m_handle, bytes(ipPort), backlog) == 0 || fail();
+}
+
+bool Chann::channConnect(std::string ipPort) {
+    if (!usable()) return false;
+    addrs().peer = ChannAddr(ipPort);
+    return ffi::chann_connect(m_handle, bytes(ipPort)) == 0 || fail();
+}
+
+void Chann::channDisconnect() {
+    if (usable() && ffi::chann_disconnect(m_handle) != 0) fail();
+}
+
+int Chann::channRecv(void *buf, int len) {
+    if (!usable()) return -1;
+    if (buf == nullptr || len < 0) {
+        m_lastError = buf == nullptr ? "channRecv: null buffer" : "channRecv: negative length";
+        return -1;
+    }
+    int64_t n = ffi::chann_recv(m_handle, rust::Slice<uint8_t>(static_cast<uint8_t *>(buf), static_cast<size_t>(len)));
+    if (n < 0) fail();
+    return static_cast<int>(n);
+}
+
+int Chann::channSend(const void *buf, int len) {
+    if (!usable()) return -1;
+    if (buf == nullptr || len < 0) {
+        m_lastError = buf == nullptr ? "channSend: null buffer" : "channSend: negative length";
+        return -1;
+    }
+    int64_t n = ffi::chann_send(
+        m_handle, rust::Slice<const uint8_t>(static_cast<const uint8_t *>(buf), static_cast<size_t>(len)));
+    if (n < 0) fail();
+    return static_cast<int>(n);
+}
+
+int Chann::channRecvFrom(void *buf, int len, ChannAddr &from) {
+    if (!usable()) return -1;
+    if (buf == nullptr || len < 0) {
+        m_lastError = buf == nullptr ? "channRecvFrom: null buffer" : "channRecvFrom: negative length";
+        return -1;
+    }
+    ffi::Addr raw{};
+    int64_t n = ffi::chann_recv_from(
+        m_handle, rust::Slice<uint8_t>(static_cast<uint8_t *>(buf), static_cast<size_t>(len)), raw);
+    if (n < 0) {
+        fail();
+        return -1;
+    }
+    if (n > 0 || raw.port != 0) AddrAccess::fromFfi(from, raw);
+    return static_cast<int>(n);
+}
+
+int Chann::channSendTo(const void *buf, int len, const ChannAddr &to) {
+    if (!usable()) return -1;
+    if (buf == nullptr || len < 0) {
+        m_lastError = buf == nullptr ? "channSendTo: null buffer" : "channSendTo: negative length";
+        return -1;
+    }
+    if (!to.isValid()) {
+        m_lastError = "channSendTo: invalid destination address" + (to.error().empty() ? std::string() : ": " + to.error());
+        return -1;
+    }
+    int64_t n = ffi::chann_send_to(
+        m_handle, rust::Slice<const uint8_t>(static_cast<const uint8_t *>(buf), static_cast<size_t>(len)),
+        AddrAccess::toFfi(to));
+    if (n < 0) fail();
+    return static_cast<int>(n);
+}
+
+void Chann::channActiveEvent(chann_event_t event, int64_t value) {
+    if (!usable()) return;
+    int32_t r;
+    switch (event) {
+    case CHANN_EVENT_SEND:
+        r = ffi::chann_set_send_event(m_handle, value != 0);
+        break;
+    case CHANN_EVENT_TIMER:
+        r = ffi::chann_set_timer(m_handle, value);
+        break;
+    default:
+        m_lastError = "channActiveEvent: only CHANN_EVENT_SEND and CHANN_EVENT_TIMER can be turned on or off";
+        return;
+    }
+    if (r != 0) fail();
+}
+
+void Chann::setEventHandler(channEventHandler handler) {
+    if (t_running.chann == this) {
+        // Replacing the callable that is running would destroy it under its
+        // own feet: keep the new one until the handler returns.
+        delete m_pendingHandler;
+        m_pendingHandler = new channEventHandler(std::move(handler));
+        return;
+    }
+    m_handler = std::move(handler);
+}
+
+void Chann::defaultEventHandler(Chann *accept, chann_event_t, int) { delete accept; }
+
+ChannAddr &Chann::myAddr() {
+    ChannAddr &mine = addrs().mine;
+    ffi::Addr raw{};
+    if (m_handle != 0 && ffi::chann_local_addr(m_handle, raw) == 0) {
+        AddrAccess::fromFfi(mine, raw);
+    } else {
+        AddrAccess::clear(mine, m_handle ? bridgeError() : std::string("no channel"));
+    }
+    return mine;
+}
+
+ChannAddr &Chann::peerAddr() {
+    ChannAddr &peer = addrs().peer;
+    ffi::Addr raw{};
+    if (m_handle != 0 && ffi::chann_state(m_handle) == CHANN_STATE_CONNECTED &&
+        ffi::chann_peer_addr(m_handle, raw) == 0) {
+        AddrAccess::fromFfi(peer, raw);
+    }
+    return peer;
+}
+
+int Chann::dataCached() {
+    if (!usable()) return -1;
+    int64_t n = ffi::chann_cached(m_handle);
+    if (n < 0) fail();
+    return clampInt(n);
+}
+
+bool Chann::isConnected() { return state() == CHANN_STATE_CONNECTED; }
+
+chann_state_t Chann::state() {
+    return m_handle ? static_cast<chann_state_t>(ffi::chann_state(m_handle)) : CHANN_STATE_CLOSED;
+}
+
+int64_t Chann::bytesSent() {
+    if (!usable()) return -1;
+    int64_t n = ffi::chann_bytes(m_handle, true);
+    if (n < 0) fail();
+    return n;
+}
+
+int64_t Chann::bytesReceived() {
+    if (!usable()) return -1;
+    int64_t n = ffi::chann_bytes(m_handle, false);
+    if (n < 0) fail();
+    return n;
+}
+
+bool Chann::setBufSize(int bytes) {
+    if (!usable()) return false;
+    return ffi::chann_set_bufsize(m_handle, bytes) == 0 || fail();
+}
+
+void Chann::dispatch(chann_event_t event, Chann *accept, int err) {
+    // Restores the outer value even if the handler throws, and supports a
+    // handler that runs pollEvent itself.
+    struct Scope {
+        Running saved = t_running;
+        ~Scope() { t_running = saved; }
+    } scope;
+    t_running = Running{this, false};
+    if (m_handler) {
+        m_handler(this, accept, event, err);
+    } else {
+        defaultEventHandler(accept, event, err);
+    }
+    if (!t_running.deleted && m_pendingHandler != nullptr) {
+        m_handler = std::move(*m_pendingHandler);
+        delete m_pendingHandler;
+        m_pendingHandler = nullptr;
+    }
+}
+
+// ---- ChannDispatcher ----
+
+namespace {
+thread_local bool t_loopRunning = false;
+thread_local std::string t_dispatcherError;
+}  // namespace
+
+int ChannDispatcher::pollEvent(int milliseconds) {
+    if (ffi::poll(milliseconds) < 0) {
+        t_dispatcherError = bridgeError();
+        return -1;
+    }
+    ffi::Message m{};
+    while (ffi::next(m)) {
+        Chann *c = reinterpret_cast<Chann *>(static_cast<uintptr_t>(m.opaque));
+        if (c == nullptr) continue;
+        auto event = static_cast<chann_event_t>(m.event);
+        if (event == CHANN_EVENT_ACCEPT) {
+            Chann *accepted = new Chann(Chann::Adopt{}, m.accepted, c->m_type);
+            c->dispatch(event, accepted, 0);
+        } else {
+            c->dispatch(event, nullptr, m.err);
+        }
+    }
+    return ffi::chann_count();
+}
+
+void ChannDispatcher::startEventLoop() {
+    t_loopRunning = true;
+    while (t_loopRunning && pollEvent(-1) > 0) {
+    }
+    t_loopRunning = false;
+}
+
+void ChannDispatcher::stopEventLoop() { t_loopRunning = false; }
+
+int64_t ChannDispatcher::currentTime() { return ffi::now_micros(); }
+
+int32_t ChannDispatcher::version() { return ffi::version(); }
+
+int ChannDispatcher::channCount() { return ffi::chann_count(); }
+
+const std::string &ChannDispatcher::lastError() { return t_dispatcherError; }
+
+}  // namespace mnet

@@ -1,0 +1,301 @@
+// mnet: event-driven TCP and UDP channels with timers, for C++.
+//
+// The C++ face of a Rust reactor built on mio, compatible with the C++
+// wrapper of m_net (mnet_wrapper.h): programs written for it compile against
+// this header with only their #include line changed, and behave the same or
+// better (IPv6 and host names, exact dataCached(), capturing lambdas, no
+// event ever reaching a deleted object).
+//
+// The model, in one paragraph. A Chann is one socket: a TCP listener or
+// connection, or a UDP endpoint. You subclass Chann and override
+// defaultEventHandler(), or hand setEventHandler() any callable. Then you run
+// the loop: `while (ChannDispatcher::pollEvent(100) > 0) {}`. Each call waits
+// for activity (at most the given milliseconds, less when a timer is due),
+// then calls the handler of every Chann that has an event, one event at a
+// time, on the calling thread. Handlers may do anything, including deleting
+// any Chann (itself too): an event queued for a deleted Chann is dropped.
+//
+// Ownership. Every Chann you create with new is yours to delete. On ACCEPT the
+// listener's handler receives `accept`, a new connected Chann that the handler
+// owns: adopt it into your own subclass with `new MySub(accept)` and then
+// `delete accept` (the emptied temporary deletes harmlessly), or just
+// `delete accept` to refuse the connection. The base defaultEventHandler
+// deletes it. Deleting a Chann closes its socket and raises no event.
+//
+// Threads. Each thread has its own event loop: a Chann belongs to the thread
+// that created it and must only be used there.
+//
+// Errors. Calls that can fail return false or -1 and leave a sentence in
+// lastError() ("invalid address '1.2.3.4:99999': port out of range
+// (0-65535)"). No call throws, and misuse (a null buffer, a negative length,
+// a call on a channel that is not connected) is an error, never a crash.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+// Milliseconds per second, as in m_net: channActiveEvent(CHANN_EVENT_TIMER,
+// 5 * MNET_MILLI_SECOND) fires every 5 seconds.
+#ifndef MNET_MILLI_SECOND
+#define MNET_MILLI_SECOND 1000
+#endif
+
+// The enums keep m_net's names and values and live, as in m_net, in the
+// global namespace (they are also declared in namespace mnet below).
+
+// Channel types, chosen by the string given to Chann(): "tcp", "udp",
+// "broadcast", "tls".
+typedef enum {
+    CHANN_TYPE_STREAM = 1,  // "tcp"
+    CHANN_TYPE_DGRAM = 2,  // "udp"
+    CHANN_TYPE_BROADCAST = 3,  // "broadcast": UDP with SO_BROADCAST
+    CHANN_TYPE_TLS = 4,  // "tls"
+} chann_type_t;
+
+// Channel states. Recv and send work in CONNECTED (and, for UDP, LISTENING
+// through channRecvFrom/channSendTo).
+typedef enum {
+    CHANN_STATE_CLOSED = 0,  // no channel (closed, adopted away, or never made)
+    CHANN_STATE_DISCONNECT = 1,  // no socket: new, disconnected or lost; may listen/connect
+    CHANN_STATE_CONNECTING = 2,  // a TCP connect is under way
+    CHANN_STATE_CONNECTED = 3,  // connected
+    CHANN_STATE_LISTENING = 4,  // TCP listening, or UDP bound
+} chann_state_t;
+
+// Events, in the order a round delivers them: TIMERs first, then the rest.
+typedef enum {
+    // Unread data is waiting. Level-style: raised once per round for as long
+    // as data remains, so a handler may read only part of it. Data sent
+    // before the peer closed is always delivered before DISCONNECT.
+    CHANN_EVENT_RECV = 1,
+    // The send queue is empty and the socket writable: once per round while
+    // that holds, after channActiveEvent(CHANN_EVENT_SEND, 1).
+    CHANN_EVENT_SEND = 2,
+    // A listener accepted a connection: `accept` is the new Chann (see
+    // Ownership above).
+    CHANN_EVENT_ACCEPT = 3,
+    // channConnect() succeeded; exactly once per successful connect.
+    CHANN_EVENT_CONNECTED = 4,
+    // The connection was lost to an outside cause: end of stream (err 0),
+    // reset or other error (err = errno), or a failed connect (err =
+    // ECONNREFUSED, ETIMEDOUT, ...). Exactly once per connection; never
+    // for your own channDisconnect() or delete. The Chann lives on and may
+    // connect again.
+    CHANN_EVENT_DISCONNECT = 5,
+    // The Chann's repeating timer fired (see channActiveEvent).
+    CHANN_EVENT_TIMER = 6,
+} chann_event_t;
+
+// An address as m_net spelled it: numeric IP text (IPv4 or IPv6) and port.
+typedef struct {
+    char ip[46];
+    int port;
+} chann_addr_t;
+
+namespace mnet {
+
+using ::chann_addr_t;
+using ::chann_event_t;
+using ::chann_state_t;
+using ::chann_type_t;
+using ::CHANN_TYPE_STREAM;
+using ::CHANN_TYPE_DGRAM;
+using ::CHANN_TYPE_BROADCAST;
+using ::CHANN_TYPE_TLS;
+using ::CHANN_STATE_CLOSED;
+using ::CHANN_STATE_DISCONNECT;
+using ::CHANN_STATE_CONNECTING;
+using ::CHANN_STATE_CONNECTED;
+using ::CHANN_STATE_LISTENING;
+using ::CHANN_EVENT_RECV;
+using ::CHANN_EVENT_SEND;
+using ::CHANN_EVENT_ACCEPT;
+using ::CHANN_EVENT_CONNECTED;
+using ::CHANN_EVENT_DISCONNECT;
+using ::CHANN_EVENT_TIMER;
+
+class Chann;
+
+// An event handler: (the Chann the event is for, the accepted Chann for
+// CHANN_EVENT_ACCEPT or nullptr, the event, the errno for DISCONNECT or 0).
+// Any callable fits, lambdas with captures included.
+typedef std::function<void(Chann *self, Chann *accept, chann_event_t event, int err)> channEventHandler;
+
+// An IP address and port. Built from "ip:port", "[v6]:port", ":port" (any
+// IPv4 address) or "host:port" (resolved now, blocking).
+class ChannAddr {
+public:
+    // An empty address (port 0, empty addrString).
+    ChannAddr();
+    // Parses, or resolves, `ipPort`. On failure the address is empty,
+    // isValid() is false and error() says why.
+    ChannAddr(std::string ipPort);
+
+    // Resolves "host:port" (m_net's spelling). `streamType` is accepted for
+    // compatibility and ignored. On failure: an empty address.
+    static ChannAddr resolveHost(std::string hostPort, std::string streamType = "tcp");
+
+    // Whether this holds an address.
+    bool isValid() const { return m_valid; }
+    // Whether the address is IPv6.
+    bool isIPv6() const { return m_v6; }
+    // Why parsing failed (empty when it did not).
+    const std::string &error() const { return m_error; }
+
+    // The numeric IP text and the port (m_net's field).
+    chann_addr_t addr;
+    // "ip:port", or "[ip]:port" for IPv6 (no stray NULs, unlike m_net).
+    std::string addrString;
+
+private:
+    friend struct AddrAccess;
+    bool m_valid;
+    bool m_v6;
+    unsigned char m_ip[16];
+    uint32_t m_scope;
+    std::string m_error;
+};
+
+// One channel. Lifecycle: Chann(type) makes it (state DISCONNECT); then
+// channListen() or channConnect(); events arrive through pollEvent(); after
+// DISCONNECT or channDisconnect() it may connect again; delete closes it.
+// Not copyable.
+class Chann {
+public:
+    // An object without a channel: every call fails. Exists so m_net
+    // subclasses with a default constructor still compile.
+    Chann();
+    // A channel of type "tcp", "udp", "broadcast" or "tls". An unknown type
+    // makes an object without a channel: lastError() says so and every call
+    // fails cleanly.
+    Chann(std::string streamType);
+    // Adopts the channel of `accepted` (normally the temporary handed to an
+    // ACCEPT handler): from now on its events come to this object. The
+    // emptied `accepted` may then be deleted harmlessly.
+    Chann(Chann *accepted);
+    // Closes the channel. No event is raised, and none queued for it is
+    // delivered afterwards.
+    virtual ~Chann();
+
+    Chann(const Chann &) = delete;
+    Chann &operator=(const Chann &) = delete;
+
+    // Listens on "ip:port" ("[v6]:port", ":port", "host:port"; port 0 picks a
+    // free port that myAddr() reports). TCP listeners raise ACCEPT; a UDP
+    // channel is bound and raises RECV (read with channRecvFrom).
+    bool channListen(std::string ipPort, int backlog = 16);
+    // Connects to "ip:port" or "host:port". TCP: true means the attempt
+    // started and ends in CONNECTED or DISCONNECT (a name with several
+    // addresses tries each). UDP: connected at once, no event. False: failed
+    // now, see lastError(), no event follows. Turns the SEND event off.
+    bool channConnect(std::string ipPort);
+    // Closes the socket but keeps the Chann, which may listen or connect
+    // again. No event. Queued bytes get one last write; the rest is dropped.
+    void channDisconnect();
+
+    // Reads up to `len` bytes: the count read, 0 when nothing is waiting
+    // now, -1 on error or when not connected. Reading the end of the stream
+    // (0) or an error (-1) is followed by DISCONNECT in the same round. On
+    // UDP one call reads one datagram.
+    int channRecv(void *buf, int len);
+    // Sends `len` bytes and returns `len` (-1 on error or when not
+    // connected): what the kernel does not take now is copied to the
+    // channel's queue and sent in order; `buf` is free again on return.
+    // Small sends made in one round leave together in one system call at its
+    // end.
+    int channSend(const void *buf, int len);
+    // UDP: reads one datagram and its sender. Returns as channRecv.
+    int channRecvFrom(void *buf, int len, ChannAddr &from);
+    // UDP: sends one datagram to `to` (binding a new channel to a free port
+    // first). Returns `len`, or -1.
+    int channSendTo(const void *buf, int len, const ChannAddr &to);
+
+    // CHANN_EVENT_SEND, non-zero: raise SEND once per round while the queue
+    // is empty and the socket writable (a pump for bulk data); 0: stop. Needs
+    // a connecting or connected channel; reset by channConnect().
+    // CHANN_EVENT_TIMER, value in milliseconds: a repeating timer, re-armed
+    // from now when set again; 0 stops it. Works in every state. The wait of
+    // pollEvent is cut short for it, and it does not drift.
+    void channActiveEvent(chann_event_t event, int64_t value);
+
+    // Replaces defaultEventHandler for this Chann. Any callable, with
+    // captures. Safe to call from inside the handler itself (takes effect
+    // after it returns).
+    void setEventHandler(channEventHandler handler);
+    // Called for each event when no handler was set. The base version
+    // deletes `accept` (refusing the connection).
+    virtual void defaultEventHandler(Chann *accept, chann_event_t event, int err);
+
+    // This end's address (getsockname): the bound address of a listener, the
+    // local address of a connection. Empty when there is no socket.
+    ChannAddr &myAddr();
+    // The other end's address (getpeername) while connected; otherwise the
+    // address last given to channConnect().
+    ChannAddr &peerAddr();
+    // Exact number of bytes queued and not yet handed to the kernel.
+    int dataCached();
+    // Whether the state is CHANN_STATE_CONNECTED.
+    bool isConnected();
+    // The current state (CHANN_STATE_CLOSED for an object without a channel).
+    chann_state_t state();
+    // The channel type.
+    chann_type_t channType() const { return m_type; }
+    // Bytes sent (handed to the kernel) and received, over the channel's life.
+    int64_t bytesSent();
+    int64_t bytesReceived();
+    // Fixes SO_SNDBUF and SO_RCVBUF (turns off kernel auto-tuning; rarely
+    // wanted). Applies now and to later sockets of this Chann.
+    bool setBufSize(int bytes);
+
+    // The last error on this Chann, as a sentence.
+    const std::string &lastError() const { return m_lastError; }
+
+private:
+    friend class ChannDispatcher;
+    struct Adopt {};
+    Chann(Adopt, uint64_t handle, chann_type_t type);
+    bool usable();
+    bool fail();
+    void dispatch(chann_event_t event, Chann *accept, int err);
+
+    struct Addrs;  // myAddr() and peerAddr(), allocated on first use
+    Addrs &addrs();
+
+    // Kept small: a server holds one of these per idle connection.
+    uint64_t m_handle;
+    chann_type_t m_type;
+    channEventHandler m_handler;
+    channEventHandler *m_pendingHandler;
+    Addrs *m_addrs;
+    std::string m_lastError;
+};
+
+// The event loop of the calling thread. All static.
+class ChannDispatcher {
+public:
+    // Runs one round: waits up to `milliseconds` (negative: no limit; the
+    // wait is cut short for the nearest timer), then calls the handler of
+    // every event. Returns the number of open channels after the round (so
+    // `while (pollEvent(100) > 0) {}` ends when the last Chann is deleted),
+    // or -1 if waiting failed (see lastError()).
+    static int pollEvent(int milliseconds);
+    // Runs rounds until stopEventLoop() is called (from a handler) or no
+    // channel is left.
+    static void startEventLoop();
+    // Makes startEventLoop() return after the current round.
+    static void stopEventLoop();
+    // Microseconds on the monotonic clock.
+    static int64_t currentTime();
+    // The library version: major * 10000 + minor * 100 + patch.
+    static int32_t version();
+    // Number of open channels on this thread.
+    static int channCount();
+    // The last error of pollEvent().
+    static const std::string &lastError();
+
+private:
+    ChannDispatcher() = delete;
+};
+
+}  // namespace mnet
