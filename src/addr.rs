@@ -137,6 +137,15 @@ pub fn resolve(s: &str) -> Result<Vec<SocketAddr>> {
     }
 }
 
+/// The host part of an address string, without brackets: what a TLS client
+/// names the server by.
+pub(crate) fn host_of(s: &str) -> Result<String> {
+    Ok(match split(s)?.0 {
+        Host::Ip(ip) => ip.to_string(),
+        Host::Name(n) => n.trim_end_matches('.').to_owned(),
+    })
+}
+
 /// Formats an address the way [`resolve`] reads it back: `"1.2.3.4:80"`,
 /// `"[::1]:80"`.
 pub fn format_addr(a: &SocketAddr) -> String {

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use crate::sendq::{SendQueue, MAX_IOV};
 use crate::socket::{self, Sock, SockOpts};
 use crate::timer::TimerSlot;
+use crate::tls::TlsState;
 
 /// What sort of socket a channel carries. The names are m_net's channel types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -19,6 +20,8 @@ pub enum Kind {
     Dgram = 2,
     /// UDP with SO_BROADCAST (`"broadcast"`).
     Broadcast = 3,
+    /// TLS over TCP (`"tls"`), on rustls.
+    Tls = 4,
 }
 
 impl Kind {
@@ -29,6 +32,7 @@ impl Kind {
             "tcp" => Kind::Stream,
             "udp" => Kind::Dgram,
             "broadcast" => Kind::Broadcast,
+            "tls" => Kind::Tls,
             _ => return None,
         })
     }
@@ -39,6 +43,7 @@ impl Kind {
             1 => Kind::Stream,
             2 => Kind::Dgram,
             3 => Kind::Broadcast,
+            4 => Kind::Tls,
             _ => return None,
         })
     }
@@ -49,6 +54,7 @@ impl Kind {
             Kind::Stream => "tcp",
             Kind::Dgram => "udp",
             Kind::Broadcast => "broadcast",
+            Kind::Tls => "tls",
         }
     }
 
@@ -138,6 +144,9 @@ pub(crate) struct Chann {
     pub dirty: bool,
     /// A listener waiting out EMFILE/ENFILE (logged once per episode).
     pub accept_paused: bool,
+    /// TLS channels: configuration and session (boxed: plain channels pay
+    /// 8 bytes).
+    pub tls: Option<Box<TlsState>>,
 }
 
 impl Chann {
@@ -168,6 +177,7 @@ impl Chann {
             send_watched: false,
             dirty: false,
             accept_paused: false,
+            tls: None,
         }
     }
 
@@ -189,6 +199,12 @@ impl Chann {
         self.state = State::Disconnect;
         self.epoch = self.epoch.wrapping_add(1);
         self.sendq.clear();
+        if let Some(t) = self.tls.as_mut() {
+            t.conn = None;
+            t.tcp_up = false;
+            t.sock_readable = false;
+            t.listener = crate::Handle::NONE;
+        }
         self.plan = None;
         self.readable = false;
         self.writable = false;

@@ -63,6 +63,10 @@ pub enum Error {
         /// The high-water mark.
         limit: usize,
     },
+    /// TLS configuration or protocol failure (bad PEM, certificate
+    /// rejected, handshake failed).
+    #[error("TLS: {0}")]
+    Tls(String),
     /// A system call failed.
     #[error("{op} failed: {source}")]
     Io {

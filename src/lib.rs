@@ -76,6 +76,8 @@ mod reactor;
 mod sendq;
 mod socket;
 mod timer;
+mod tls;
+mod tls_events;
 
 pub use addr::{format_addr, parse_addr, resolve, MAX_ADDR_LEN};
 pub use chann::{Kind, State};
@@ -85,6 +87,8 @@ pub use handle::Handle;
 pub use ops::Direction;
 pub use reactor::Reactor;
 pub use timer::now_micros;
+pub use tls::{TlsConfig, TlsConfigBuilder};
+pub use tls_events::{TLS_PROTOCOL_ERROR, TLS_TRUNCATED};
 
 /// The library version as an integer: `major * 10000 + minor * 100 + patch`.
 pub fn version() -> i32 {

@@ -34,6 +34,12 @@ impl Reactor {
     /// still queued for it this round. No event is raised. The handle is
     /// dead afterwards.
     pub fn close(&mut self, h: Handle) -> Result<()> {
+        let c = self.get(h)?;
+        if c.kind == Kind::Tls && c.state == State::Listening {
+            for p in self.tls_pending_of(h) {
+                self.channs.remove(p.index());
+            }
+        }
         self.disconnect(h)?;
         let mut c = self.channs.remove(h.index());
         self.timers.stop(&mut c.timer);
@@ -49,6 +55,10 @@ impl Reactor {
         if c.sock.is_none() {
             return Ok(());
         }
+        if c.kind == Kind::Tls {
+            self.tls_close_notify(h);
+        }
+        let c = self.get_mut(h)?;
         if c.writable && !c.sendq.is_empty() {
             let _ = c.flush();
         }
@@ -72,6 +82,9 @@ impl Reactor {
         let c = self.get(h)?;
         require(c.state, State::Disconnect, "listen on")?;
         let (kind, opts) = (c.kind, c.opts);
+        if kind == Kind::Tls {
+            self.tls_check_listen(h)?;
+        }
         let sock = if kind.is_datagram() {
             Sock::Udp(socket::udp_bind(&a, opts).map_err(|e| Error::io(format!("bind {a}"), e))?)
         } else {
@@ -94,6 +107,9 @@ impl Reactor {
         if addrs.iter().any(|a| a.port() == 0) {
             return Err(Error::addr(addr, "port 0 is not a valid destination"));
         }
+        if self.get(h)?.kind == Kind::Tls {
+            self.tls_prepare_connect(h, &addr::host_of(addr)?)?;
+        }
         addrs.reverse(); // tried from the back
         let first = addrs.pop().expect("resolve returns at least one address");
         self.connect_addr(h, first)?;
@@ -111,6 +127,9 @@ impl Reactor {
             return Err(Error::addr(&a.to_string(), "port 0 is not a valid destination"));
         }
         let (kind, opts) = (c.kind, c.opts);
+        if kind == Kind::Tls && c.tls.as_ref().is_none_or(|t| t.conn.is_none()) {
+            self.tls_prepare_connect(h, &a.ip().to_string())?;
+        }
         if kind.is_datagram() {
             let s = socket::udp_connect(&a, opts).map_err(|e| Error::io(format!("connect to {a}"), e))?;
             self.attach(h, Sock::Udp(s), State::Connected)?;
@@ -140,6 +159,9 @@ impl Reactor {
         }
         if c.kind.is_datagram() {
             return self.recv_from(h, buf).map(|r| r.map_or(0, |(n, _)| n));
+        }
+        if c.kind == Kind::Tls {
+            return self.tls_recv(h, buf);
         }
         match c.read_stream(buf) {
             Ok(ReadOutcome::Data(n)) => Ok(n),
@@ -214,6 +236,22 @@ impl Reactor {
         }
         if buf.is_empty() {
             return Ok(0);
+        }
+        if c.kind == Kind::Tls {
+            self.tls_send(h, buf)?;
+            let c = self.get_mut(h)?;
+            if !c.writable {
+                return Ok(buf.len());
+            }
+            if c.sendq.len() < DEFER_MAX {
+                if !std::mem::replace(&mut c.dirty, true) {
+                    self.dirty.push(h);
+                }
+            } else if let Err(e) = c.flush_stream() {
+                self.lost(h, socket::errno_of(&e));
+                return Err(Error::io("send", e));
+            }
+            return Ok(buf.len());
         }
         if !c.writable {
             c.sendq.push_stream(buf);

@@ -19,6 +19,8 @@ use slab::Slab;
 use crate::chann::{Chann, Kind, State};
 use crate::socket::{self, Sock};
 use crate::timer::{now_micros, Timers};
+use crate::tls::Input;
+use crate::tls_events::TLS_TRUNCATED;
 use crate::{Error, Event, Handle, Msg, Result};
 
 /// Readiness reports fetched per wait at first; doubled whenever a wait fills
@@ -32,12 +34,12 @@ const ACCEPT_RETRY_US: u64 = 100_000;
 /// A message waiting in the round's queue, with what is needed to check at
 /// hand-out time that it still applies.
 #[derive(Debug, Clone, Copy)]
-struct Queued {
-    event: Event,
-    chann: Handle,
-    accepted: Handle,
-    err: i32,
-    epoch: u32,
+pub(crate) struct Queued {
+    pub event: Event,
+    pub chann: Handle,
+    pub accepted: Handle,
+    pub err: i32,
+    pub epoch: u32,
 }
 
 /// An event loop with its channels. One per thread; see the crate docs for
@@ -133,6 +135,11 @@ impl Reactor {
             Some(c) if c.gen == h.gen() => Ok(c),
             _ => Err(Error::StaleHandle(h.to_raw())),
         }
+    }
+
+    /// Queues a message for this round.
+    pub(crate) fn push(&mut self, q: Queued) {
+        self.queue.push_back(q);
     }
 
     /// Adds a channel record and returns its handle.
@@ -264,6 +271,9 @@ impl Reactor {
         let Ok(c) = self.get_mut(h) else {
             return;
         };
+        if c.tls_active() {
+            return self.tls_ready(h, ev);
+        }
         match (c.state, &c.sock) {
             (State::Listening, Some(Sock::Listener(_))) => self.accept_all(h),
             (State::Connecting, Some(Sock::Stream(_))) => self.finish_connect(h, ev),
@@ -327,6 +337,11 @@ impl Reactor {
                     if let Ok(c) = self.get_mut(nh) {
                         c.writable = true; // a new socket's send buffer is empty
                         c.opts = opts;
+                    }
+                    if kind == Kind::Tls {
+                        // ACCEPT comes once the handshake is done.
+                        self.tls_accepted(h, nh);
+                        continue;
                     }
                     if let Ok(l) = self.get_mut(h) {
                         if std::mem::take(&mut l.accept_paused) {
@@ -410,9 +425,13 @@ impl Reactor {
             self.connect_failed(h, err);
             return;
         }
-        c.state = State::Connected;
         c.plan = None;
         c.writable = ev.is_writable();
+        if c.kind == Kind::Tls {
+            // CONNECTED comes once the handshake is done.
+            return self.tls_tcp_up(h, ev);
+        }
+        c.state = State::Connected;
         let epoch = c.epoch;
         self.queue.push_back(Queued {
             event: Event::Connected,
@@ -496,7 +515,7 @@ impl Reactor {
     /// possibly unread last round), and after the peer's FIN, a one-byte
     /// non-blocking peek decides: data gives RECV, an empty socket gives
     /// nothing, the bare end of stream gives DISCONNECT with err 0.
-    fn raise_recv(&mut self, h: Handle, fresh: bool) {
+    pub(crate) fn raise_recv(&mut self, h: Handle, fresh: bool) {
         let round = self.round;
         let Ok(c) = self.get_mut(h) else {
             return;
@@ -504,7 +523,14 @@ impl Reactor {
         if !c.readable || !c.can_recv() || c.recv_round == round {
             return;
         }
-        if !fresh || c.rdhup {
+        if c.tls.is_some() {
+            match c.tls_settle() {
+                Ok(Input::Data) => {}
+                Ok(Input::Closed(clean)) => return self.lost(h, if clean { 0 } else { TLS_TRUNCATED }),
+                Ok(Input::Empty) => return,
+                Err(f) => return self.tls_fail(h, f),
+            }
+        } else if !fresh || c.rdhup {
             let Some(sock) = &c.sock else {
                 return;
             };

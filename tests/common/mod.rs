@@ -50,3 +50,5 @@ pub fn check_pattern(buf: &[u8], offset: u64) -> Option<u64> {
         .find(|&(i, &b)| b != (offset + i as u64) as u8)
         .map(|(i, _)| offset + i as u64)
 }
+
+pub mod certs;

@@ -1,0 +1,460 @@
+//! TLS configuration and the session layer, on rustls 0.23.
+//!
+//! A TLS channel is a TCP channel with a rustls session between the socket
+//! and the user: ciphertext read from the socket goes into the session,
+//! plaintext comes out through `recv`; `send` encrypts into the channel's
+//! ordinary send queue, so queueing, coalescing, `cached()` and the SEND
+//! event work exactly as for plain TCP. This file holds the configuration
+//! (shared, immutable once built) and the session operations; `tls_events.rs`
+//! wires them into the reactor's event rules.
+//!
+//! Client verification is on by default, against the system's trust store
+//! (rustls-native-certs: it follows what the administrator installs and
+//! updates, corporate CAs included, where a compiled-in list such as
+//! webpki-roots would silently diverge), or against CA certificates the user
+//! gives. Turning it off exists only as [`TlsConfigBuilder::dangerous_skip_verify`].
+
+use std::fmt;
+use std::io::{self, IoSlice, Read, Write};
+use std::sync::{Arc, OnceLock};
+
+use mio::net::TcpStream;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{self, CryptoProvider};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{ClientConfig, ClientConnection, Connection, DigitallySignedStruct, RootCertStore, ServerConfig,
+             ServerConnection, SignatureScheme};
+
+use crate::sendq::SendQueue;
+use crate::{Error, Handle, Result};
+
+fn provider() -> Arc<CryptoProvider> {
+    static P: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
+    P.get_or_init(|| Arc::new(crypto::ring::default_provider())).clone()
+}
+
+fn tls_err(what: &str, e: impl fmt::Display) -> Error {
+    Error::Tls(format!("{what}: {e}"))
+}
+
+/// The system trust store, loaded once per process.
+fn system_roots() -> Result<Arc<RootCertStore>> {
+    static ROOTS: OnceLock<std::result::Result<Arc<RootCertStore>, String>> = OnceLock::new();
+    ROOTS
+        .get_or_init(|| {
+            let found = rustls_native_certs::load_native_certs();
+            let mut store = RootCertStore::empty();
+            let (added, _) = store.add_parsable_certificates(found.certs);
+            if added == 0 {
+                let why = found.errors.first().map(|e| e.to_string()).unwrap_or_else(|| "none found".into());
+                return Err(format!("no system CA certificates could be loaded ({why}); give a CA file"));
+            }
+            Ok(Arc::new(store))
+        })
+        .clone()
+        .map_err(Error::Tls)
+}
+
+/// TLS settings shared by any number of channels: a certificate and key for
+/// the server side, trust anchors for the client side, ALPN protocols.
+/// Cheap to clone.
+///
+/// ```no_run
+/// let server = mnet::TlsConfig::builder()
+///     .cert_chain_file("server.crt")?
+///     .private_key_file("server.key")?
+///     .build()?;
+/// let client = mnet::TlsConfig::builder().ca_file("ca.crt")?.alpn(&[b"http/1.1"]).build()?;
+/// # Ok::<(), mnet::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct TlsConfig {
+    server: Option<Arc<ServerConfig>>,
+    client: Arc<ClientConfig>,
+}
+
+impl fmt::Debug for TlsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsConfig").field("server", &self.server.is_some()).finish_non_exhaustive()
+    }
+}
+
+impl TlsConfig {
+    /// Starts a configuration.
+    pub fn builder() -> TlsConfigBuilder {
+        TlsConfigBuilder::default()
+    }
+
+    /// A client configuration that verifies servers against the system's
+    /// trust store (the default of TLS channels without a configuration).
+    pub fn system_client() -> Result<TlsConfig> {
+        static DEFAULT: OnceLock<std::result::Result<TlsConfig, String>> = OnceLock::new();
+        DEFAULT
+            .get_or_init(|| TlsConfig::builder().build().map_err(|e| e.to_string()))
+            .clone()
+            .map_err(Error::Tls)
+    }
+
+    /// Whether this configuration can serve (has a certificate and key).
+    pub fn is_server(&self) -> bool {
+        self.server.is_some()
+    }
+
+    pub(crate) fn server_session(&self) -> Result<Connection> {
+        let cfg = self
+            .server
+            .as_ref()
+            .ok_or_else(|| Error::Tls("a TLS listener needs a certificate chain and a private key".into()))?;
+        let conn = ServerConnection::new(cfg.clone()).map_err(|e| tls_err("server session", e))?;
+        Ok(Connection::Server(conn))
+    }
+
+    pub(crate) fn client_session(&self, name: &str) -> Result<Connection> {
+        let sn = ServerName::try_from(name.to_owned())
+            .map_err(|_| Error::Tls(format!("'{name}' is not a valid TLS server name")))?;
+        let conn = ClientConnection::new(self.client.clone(), sn).map_err(|e| tls_err("client session", e))?;
+        Ok(Connection::Client(conn))
+    }
+}
+
+/// Collects TLS settings; [`TlsConfigBuilder::build`] checks and freezes them.
+#[derive(Default)]
+pub struct TlsConfigBuilder {
+    chain: Vec<CertificateDer<'static>>,
+    key: Option<PrivateKeyDer<'static>>,
+    ca: Vec<CertificateDer<'static>>,
+    alpn: Vec<Vec<u8>>,
+    skip_verify: bool,
+}
+
+impl fmt::Debug for TlsConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsConfigBuilder")
+            .field("chain", &self.chain.len())
+            .field("key", &self.key.is_some())
+            .field("ca", &self.ca.len())
+            .field("skip_verify", &self.skip_verify)
+            .finish_non_exhaustive()
+    }
+}
+
+fn read_file(what: &str, path: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| tls_err(&format!("read {what} '{path}'"), e))
+}
+
+fn certs_from_pem(what: &str, pem: &[u8]) -> Result<Vec<CertificateDer<'static>>> {
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| tls_err(what, e))?;
+    if certs.is_empty() {
+        return Err(Error::Tls(format!("{what}: no PEM certificate found")));
+    }
+    Ok(certs)
+}
+
+impl TlsConfigBuilder {
+    /// The server's certificate chain (leaf first), PEM.
+    pub fn cert_chain_pem(mut self, pem: &[u8]) -> Result<Self> {
+        self.chain = certs_from_pem("certificate chain", pem)?;
+        Ok(self)
+    }
+
+    /// The server's certificate chain from a PEM file.
+    pub fn cert_chain_file(self, path: &str) -> Result<Self> {
+        let pem = read_file("certificate chain", path)?;
+        self.cert_chain_pem(&pem)
+    }
+
+    /// The server's private key (PKCS#8, PKCS#1 or SEC1), PEM.
+    pub fn private_key_pem(mut self, pem: &[u8]) -> Result<Self> {
+        self.key = Some(PrivateKeyDer::from_pem_slice(pem).map_err(|e| tls_err("private key", e))?);
+        Ok(self)
+    }
+
+    /// The server's private key from a PEM file.
+    pub fn private_key_file(self, path: &str) -> Result<Self> {
+        let pem = read_file("private key", path)?;
+        self.private_key_pem(&pem)
+    }
+
+    /// Trust these CA certificates (PEM) instead of the system store.
+    pub fn ca_pem(mut self, pem: &[u8]) -> Result<Self> {
+        self.ca.extend(certs_from_pem("CA certificates", pem)?);
+        Ok(self)
+    }
+
+    /// Trust the CA certificates of a PEM file instead of the system store.
+    pub fn ca_file(self, path: &str) -> Result<Self> {
+        let pem = read_file("CA certificates", path)?;
+        self.ca_pem(&pem)
+    }
+
+    /// ALPN protocols to offer (client) or accept (server), by preference.
+    pub fn alpn(mut self, protocols: &[&[u8]]) -> Self {
+        self.alpn = protocols.iter().map(|p| p.to_vec()).collect();
+        self
+    }
+
+    /// Accept any server certificate, for any name. For tests against
+    /// throw-away certificates only: it removes all protection against an
+    /// attacker in the middle.
+    pub fn dangerous_skip_verify(mut self) -> Self {
+        self.skip_verify = true;
+        self
+    }
+
+    /// Checks the settings and builds the configuration.
+    pub fn build(self) -> Result<TlsConfig> {
+        let p = provider();
+        let server = match (self.chain.is_empty(), self.key) {
+            (true, None) => None,
+            (false, Some(key)) => {
+                let mut cfg = ServerConfig::builder_with_provider(p.clone())
+                    .with_safe_default_protocol_versions()
+                    .map_err(|e| tls_err("server config", e))?
+                    .with_no_client_auth()
+                    .with_single_cert(self.chain, key)
+                    .map_err(|e| tls_err("certificate and key", e))?;
+                cfg.alpn_protocols = self.alpn.clone();
+                Some(Arc::new(cfg))
+            }
+            (true, Some(_)) => return Err(Error::Tls("a private key without a certificate chain".into())),
+            (false, None) => return Err(Error::Tls("a certificate chain without its private key".into())),
+        };
+        let builder = ClientConfig::builder_with_provider(p.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| tls_err("client config", e))?;
+        let mut client = if self.skip_verify {
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(SkipVerify(p)))
+                .with_no_client_auth()
+        } else if !self.ca.is_empty() {
+            let mut roots = RootCertStore::empty();
+            for c in self.ca {
+                roots.add(c).map_err(|e| tls_err("CA certificate", e))?;
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        } else if server.is_some() {
+            // A server-only configuration need not load the system store;
+            // it fails at connect time if used as a client.
+            builder.with_root_certificates(RootCertStore::empty()).with_no_client_auth()
+        } else {
+            builder.with_root_certificates(system_roots()?).with_no_client_auth()
+        };
+        client.alpn_protocols = self.alpn;
+        Ok(TlsConfig {
+            server,
+            client: Arc::new(client),
+        })
+    }
+}
+
+/// The verifier behind `dangerous_skip_verify`: signatures are still
+/// checked (the handshake stays well-formed), the certificate is not.
+#[derive(Debug)]
+struct SkipVerify(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for SkipVerify {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// What a TLS channel keeps beside the socket.
+#[derive(Debug, Default)]
+pub(crate) struct TlsState {
+    /// The user's configuration (None: the system client configuration).
+    pub config: Option<TlsConfig>,
+    /// Name for SNI and certificate checks, if set explicitly.
+    pub server_name: Option<String>,
+    /// The session of the current connection.
+    pub conn: Option<Box<Connection>>,
+    /// Server side: the listener that gets ACCEPT once the handshake is done.
+    pub listener: Handle,
+    /// Client side: the TCP connect finished and the handshake is running.
+    pub tcp_up: bool,
+    /// The socket may hold ciphertext not yet pulled into the session.
+    pub sock_readable: bool,
+    /// Why the last connection failed (TLS errors), for the user.
+    pub error: Option<String>,
+}
+
+/// Lets rustls write records straight into the channel's send queue.
+struct QueueWriter<'a>(&'a mut SendQueue);
+
+impl Write for QueueWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.push_stream(buf);
+        Ok(buf.len())
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let mut n = 0;
+        for b in bufs {
+            self.0.push_stream(b);
+            n += b.len();
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// How a session failed.
+#[derive(Debug)]
+pub(crate) enum TlsFail {
+    /// The socket failed (errno).
+    Io(io::Error),
+    /// The TLS protocol failed (handshake, certificate, bad record).
+    Protocol(String),
+}
+
+/// Moves every pending TLS record (handshake messages, alerts, data) into
+/// the send queue.
+pub(crate) fn drain_records(conn: &mut Connection, q: &mut SendQueue) {
+    while conn.wants_write() {
+        // Writing into memory cannot fail.
+        if conn.write_tls(&mut QueueWriter(q)).is_err() {
+            break;
+        }
+    }
+}
+
+/// Reads ciphertext from the socket into the session until the socket is
+/// empty (edge-triggered: every byte must be pulled) or the session's
+/// plaintext buffer is full (then `sock_readable` stays set and reading
+/// resumes once the user drains plaintext). Returns the ciphertext bytes
+/// read; responses (handshake records, alerts) land in `q`.
+pub(crate) fn pull(
+    conn: &mut Connection,
+    sock: &TcpStream,
+    q: &mut SendQueue,
+    sock_readable: &mut bool,
+) -> std::result::Result<u64, TlsFail> {
+    let mut total = 0u64;
+    while *sock_readable {
+        match conn.read_tls(&mut &*sock) {
+            Ok(0) => {
+                *sock_readable = false;
+                break;
+            }
+            Ok(n) => {
+                total += n as u64;
+                if let Err(e) = conn.process_new_packets() {
+                    drain_records(conn, q); // the alert, so the peer learns why
+                    return Err(TlsFail::Protocol(e.to_string()));
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                *sock_readable = false;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            // "received plaintext buffer full": backpressure, not an error.
+            Err(e) if e.raw_os_error().is_none() && e.kind() == io::ErrorKind::Other => break,
+            Err(e) => return Err(TlsFail::Io(e)),
+        }
+    }
+    drain_records(conn, q);
+    Ok(total)
+}
+
+/// What the session holds for the user right now.
+pub(crate) enum Input {
+    /// Plaintext is waiting.
+    Data,
+    /// Nothing now.
+    Empty,
+    /// The peer closed: `true` with close_notify, `false` by a bare TCP
+    /// close (possible truncation).
+    Closed(bool),
+}
+
+/// Looks at the session without consuming anything.
+pub(crate) fn input(conn: &mut Connection) -> Input {
+    match conn.reader().into_first_chunk() {
+        Ok(chunk) if !chunk.is_empty() => Input::Data,
+        Ok(_) => Input::Closed(true),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Input::Closed(false),
+        Err(_) => Input::Empty,
+    }
+}
+
+/// Outcome of reading plaintext.
+pub(crate) enum PlainRead {
+    Data(usize),
+    Empty,
+    Closed(bool),
+}
+
+/// Reads plaintext, pulling more ciphertext from the socket when the
+/// session runs dry.
+pub(crate) fn read_plain(
+    conn: &mut Connection,
+    sock: &TcpStream,
+    q: &mut SendQueue,
+    sock_readable: &mut bool,
+    received: &mut u64,
+    buf: &mut [u8],
+) -> std::result::Result<PlainRead, TlsFail> {
+    loop {
+        match conn.reader().read(buf) {
+            Ok(0) => return Ok(PlainRead::Closed(true)),
+            Ok(n) => return Ok(PlainRead::Data(n)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if !*sock_readable {
+                    return Ok(PlainRead::Empty);
+                }
+                *received += pull(conn, sock, q, sock_readable)?;
+            }
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(PlainRead::Closed(false)),
+            Err(e) => return Err(TlsFail::Io(e)),
+        }
+    }
+}
+
+/// Encrypts `buf` into the send queue.
+pub(crate) fn write_plain(conn: &mut Connection, q: &mut SendQueue, buf: &[u8]) -> io::Result<()> {
+    let mut rest = buf;
+    while !rest.is_empty() {
+        let n = conn.writer().write(rest)?;
+        drain_records(conn, q);
+        if n == 0 {
+            return Err(io::Error::new(io::ErrorKind::WriteZero, "TLS session refused data"));
+        }
+        rest = &rest[n..];
+    }
+    Ok(())
+}

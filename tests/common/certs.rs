@@ -1,0 +1,32 @@
+//! Test certificates, generated at test time (no private key is committed):
+//! a CA, and a server certificate it signed for "localhost" and 127.0.0.1.
+
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+
+/// PEM texts of one test PKI.
+pub struct TestPki {
+    pub ca_pem: String,
+    pub server_cert_pem: String,
+    pub server_key_pem: String,
+}
+
+/// A CA and a server certificate for `names` (host names or IP addresses).
+pub fn pki(names: &[&str]) -> TestPki {
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    // A distinct name per CA, so two test CAs are two issuers to a verifier.
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, format!("mnet test CA {} {n}", std::process::id()));
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    let cert = CertificateParams::new(names).unwrap().signed_by(&key, &ca).unwrap();
+    TestPki {
+        ca_pem: ca.pem(),
+        server_cert_pem: cert.pem(),
+        server_key_pem: key.serialize_pem(),
+    }
+}
