@@ -2,6 +2,7 @@
 // about events lives in the Rust reactor; this file only maps calls and
 // errors, and finds the object an event belongs to.
 #include <climits>
+#include <cstring>
 
 #include "bridge.hpp"
 
@@ -14,6 +15,7 @@ int32_t kindOf(const std::string &type, chann_type_t &out) {
     if (type == "tcp") return out = CHANN_TYPE_STREAM, 1;
     if (type == "udp") return out = CHANN_TYPE_DGRAM, 2;
     if (type == "broadcast") return out = CHANN_TYPE_BROADCAST, 3;
+    if (type == "tls") return out = CHANN_TYPE_TLS, 4;
     return 0;
 }
 
@@ -48,8 +50,8 @@ Chann::Chann()
 Chann::Chann(std::string streamType) : m_handle(0), m_type(CHANN_TYPE_STREAM), m_pendingHandler(nullptr), m_addrs(nullptr) {
     int32_t kind = kindOf(streamType, m_type);
     if (kind == 0) {
-        m_lastError = "unknown channel type '" + streamType.substr(0, 40) + "' (expected \"tcp\", \"udp\" or \"broadcast\")";
-        if (streamType == "tls") m_lastError = "channel type \"tls\" is not available in this build";
+        m_lastError = "unknown channel type '" + streamType.substr(0, 40) +
+                      "' (expected \"tcp\", \"udp\", \"broadcast\" or \"tls\")";
         return;
     }
     m_handle = ffi::chann_open(kind);
@@ -93,6 +95,15 @@ bool Chann::usable() {
 bool Chann::fail() {
     m_lastError = bridgeError();
     return false;
+}
+
+void Chann::noteLoss(int err) {
+    rust::String why = ffi::chann_tls_error(m_handle);
+    if (why.size() > 0) {
+        m_lastError = "TLS: " + std::string(why.data(), why.size());
+    } else {
+        m_lastError = std::string("connection lost: ") + std::strerror(err);
+    }
 }
 
 bool Chann::channListen(std::string ipPort, int backlog) {
@@ -250,6 +261,54 @@ bool Chann::setBufSize(int bytes) {
     return ffi::chann_set_bufsize(m_handle, bytes) == 0 || fail();
 }
 
+// ---- TLS ----
+
+// The Rust-side settings this object (and its copies) refers to.
+struct TlsConfig::Impl {
+    uint64_t id = ffi::tls_config_new();
+    ~Impl() { ffi::tls_config_free(id); }
+};
+
+TlsConfig::TlsConfig() : m_impl(std::make_shared<Impl>()) {}
+
+bool TlsConfig::set(int what, const std::string &value) {
+    if (ffi::tls_config_set(m_impl->id, what, bytes(value)) == 0) return true;
+    m_lastError = bridgeError();
+    return false;
+}
+
+bool TlsConfig::setCertificate(const std::string &certFile, const std::string &keyFile) {
+    return set(1, certFile) && set(3, keyFile);
+}
+
+bool TlsConfig::setCertificatePem(const std::string &certPem, const std::string &keyPem) {
+    return set(2, certPem) && set(4, keyPem);
+}
+
+bool TlsConfig::setCaFile(const std::string &caFile) { return set(5, caFile); }
+
+bool TlsConfig::setCaPem(const std::string &caPem) { return set(6, caPem); }
+
+bool TlsConfig::setAlpn(const std::vector<std::string> &protocols) {
+    if (!set(8, std::string())) return false;
+    for (const std::string &p : protocols) {
+        if (!set(7, p)) return false;
+    }
+    return true;
+}
+
+void TlsConfig::dangerousSkipVerify() { set(9, std::string()); }
+
+bool Chann::setTlsConfig(const TlsConfig &config) {
+    if (!usable()) return false;
+    return ffi::chann_set_tls_config(m_handle, config.m_impl->id) == 0 || fail();
+}
+
+bool Chann::setServerName(const std::string &name) {
+    if (!usable()) return false;
+    return ffi::chann_set_server_name(m_handle, bytes(name)) == 0 || fail();
+}
+
 void Chann::dispatch(chann_event_t event, Chann *accept, int err) {
     // Restores the outer value even if the handler throws, and supports a
     // handler that runs pollEvent itself.
@@ -291,6 +350,7 @@ int ChannDispatcher::pollEvent(int milliseconds) {
             Chann *accepted = new Chann(Chann::Adopt{}, m.accepted, c->m_type);
             c->dispatch(event, accepted, 0);
         } else {
+            if (event == CHANN_EVENT_DISCONNECT && m.err != 0) c->noteLoss(m.err);
             c->dispatch(event, nullptr, m.err);
         }
     }

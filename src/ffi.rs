@@ -18,7 +18,11 @@ use std::cell::RefCell;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::{Direction, Error, Event, Handle, Kind, Reactor, Result};
+use std::sync::Mutex;
+
+use slab::Slab;
+
+use crate::{Direction, Error, Event, Handle, Kind, Reactor, Result, TlsConfig};
 
 #[cxx::bridge(namespace = "mnet::ffi")]
 mod bridge {
@@ -69,6 +73,13 @@ mod bridge {
         fn format_address(a: &Addr) -> String;
         fn now_micros() -> i64;
         fn version() -> i32;
+
+        fn tls_config_new() -> u64;
+        fn tls_config_free(id: u64);
+        fn tls_config_set(id: u64, what: i32, value: &[u8]) -> i32;
+        fn chann_set_tls_config(h: u64, id: u64) -> i32;
+        fn chann_set_server_name(h: u64, name: &[u8]) -> i32;
+        fn chann_tls_error(h: u64) -> String;
     }
 }
 
@@ -326,6 +337,133 @@ fn now_micros() -> i64 {
 
 fn version() -> i32 {
     crate::version()
+}
+
+/// TLS settings made from C++ (`mnet::TlsConfig`), kept as PEM text and
+/// built into a shared [`TlsConfig`] on first use (again after a change).
+/// Process-wide: a configuration may serve channels on several threads.
+#[derive(Default)]
+struct TlsSettings {
+    chain: Option<Vec<u8>>,
+    key: Option<Vec<u8>>,
+    ca: Vec<u8>,
+    alpn: Vec<Vec<u8>>,
+    skip_verify: bool,
+    built: Option<TlsConfig>,
+}
+
+impl TlsSettings {
+    fn build(&mut self) -> Result<TlsConfig> {
+        if let Some(c) = &self.built {
+            return Ok(c.clone());
+        }
+        let mut b = TlsConfig::builder();
+        if let Some(chain) = &self.chain {
+            b = b.cert_chain_pem(chain)?;
+        }
+        if let Some(key) = &self.key {
+            b = b.private_key_pem(key)?;
+        }
+        if !self.ca.is_empty() {
+            b = b.ca_pem(&self.ca)?;
+        }
+        let alpn: Vec<&[u8]> = self.alpn.iter().map(Vec::as_slice).collect();
+        b = b.alpn(&alpn);
+        if self.skip_verify {
+            b = b.dangerous_skip_verify();
+        }
+        let built = b.build()?;
+        self.built = Some(built.clone());
+        Ok(built)
+    }
+}
+
+static TLS_CONFIGS: Mutex<Slab<TlsSettings>> = Mutex::new(Slab::new());
+
+fn tls_configs() -> std::sync::MutexGuard<'static, Slab<TlsSettings>> {
+    TLS_CONFIGS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn tls_config_new() -> u64 {
+    guard(0, || Ok(tls_configs().insert(TlsSettings::default()) as u64 + 1))
+}
+
+fn tls_config_free(id: u64) {
+    guard((), || {
+        let mut all = tls_configs();
+        let i = (id as usize).wrapping_sub(1);
+        if all.contains(i) {
+            all.remove(i);
+        }
+        Ok(())
+    })
+}
+
+fn read_pem(what: &'static str, path: &[u8]) -> Result<Vec<u8>> {
+    let path = std::str::from_utf8(path).map_err(|_| Error::InvalidArgument("file name is not valid UTF-8"))?;
+    std::fs::read(path).map_err(|e| Error::Tls(format!("cannot read {what} '{path}': {e}")))
+}
+
+fn tls_config_set(id: u64, what: i32, value: &[u8]) -> i32 {
+    guard(-1, || {
+        let mut all = tls_configs();
+        let s = all
+            .get_mut((id as usize).wrapping_sub(1))
+            .ok_or(Error::InvalidArgument("unknown TLS configuration"))?;
+        // Check PEM now, so a bad file is reported by the call that named it.
+        let check_certs = |pem: &[u8], what: &str| -> Result<()> {
+            TlsConfig::builder().ca_pem(pem).map(drop).map_err(|e| Error::Tls(format!("{what}: {e}")))
+        };
+        let check_key = |pem: &[u8]| -> Result<()> { TlsConfig::builder().private_key_pem(pem).map(drop) };
+        match what {
+            1 | 2 => {
+                let pem = if what == 1 { read_pem("certificate chain", value)? } else { value.to_vec() };
+                check_certs(&pem, "certificate chain")?;
+                s.chain = Some(pem);
+            }
+            3 | 4 => {
+                let pem = if what == 3 { read_pem("private key", value)? } else { value.to_vec() };
+                check_key(&pem)?;
+                s.key = Some(pem);
+            }
+            5 | 6 => {
+                let pem = if what == 5 { read_pem("CA certificates", value)? } else { value.to_vec() };
+                check_certs(&pem, "CA certificates")?;
+                s.ca.extend_from_slice(&pem);
+                s.ca.push(b'\n');
+            }
+            7 => s.alpn.push(value.to_vec()),
+            8 => s.alpn.clear(),
+            9 => s.skip_verify = true,
+            _ => return Err(Error::InvalidArgument("unknown TLS setting")),
+        }
+        s.built = None;
+        Ok(0)
+    })
+}
+
+fn chann_set_tls_config(raw: u64, id: u64) -> i32 {
+    guard(-1, || {
+        let config = {
+            let mut all = tls_configs();
+            let s = all
+                .get_mut((id as usize).wrapping_sub(1))
+                .ok_or(Error::InvalidArgument("unknown TLS configuration"))?;
+            s.build()?
+        };
+        with(|r| status(r.set_tls_config(h(raw), config)))
+    })
+}
+
+fn chann_set_server_name(raw: u64, name: &[u8]) -> i32 {
+    guard(-1, || {
+        let name = std::str::from_utf8(name).map_err(|_| Error::InvalidArgument("server name is not valid UTF-8"))?;
+        with(|r| status(r.set_server_name(h(raw), name)))
+    })
+}
+
+fn chann_tls_error(raw: u64) -> String {
+    guard(String::new(), || with(|r| Ok(r.tls_error(h(raw))?.unwrap_or_default())))
 }
 
 /// Keeps `Event` numbering and the bridge in step.

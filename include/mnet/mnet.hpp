@@ -33,7 +33,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 // Milliseconds per second, as in m_net: channActiveEvent(CHANN_EVENT_TIMER,
 // 5 * MNET_MILLI_SECOND) fires every 5 seconds.
@@ -157,6 +159,42 @@ private:
     std::string m_error;
 };
 
+// TLS settings for "tls" channels, shareable: copies refer to the same
+// settings, and any number of Channs may use them. A listener needs a
+// certificate and key; a client verifies the server's certificate, against
+// the system trust store unless setCaFile/setCaPem names other CAs, and
+// checks it is valid for the host given to channConnect (or setServerName).
+// Setters return false with lastError() on bad input (unreadable file,
+// malformed PEM); changes apply to Channs that call setTlsConfig afterwards.
+class TlsConfig {
+public:
+    // Client settings with the system trust store.
+    TlsConfig();
+    // The server's certificate chain (leaf first) and private key, PEM files.
+    bool setCertificate(const std::string &certFile, const std::string &keyFile);
+    // The same from PEM text.
+    bool setCertificatePem(const std::string &certPem, const std::string &keyPem);
+    // Trust the CA certificates in this PEM file (instead of the system store).
+    bool setCaFile(const std::string &caFile);
+    // Trust the CA certificates in this PEM text.
+    bool setCaPem(const std::string &caPem);
+    // ALPN protocols to offer or accept, by preference (e.g. {"h2", "http/1.1"}).
+    bool setAlpn(const std::vector<std::string> &protocols);
+    // Accept any server certificate for any name. For tests against throw-away
+    // certificates only: it removes all protection against an attacker in the
+    // middle.
+    void dangerousSkipVerify();
+    // The last error of a setter.
+    const std::string &lastError() const { return m_lastError; }
+
+private:
+    friend class Chann;
+    struct Impl;
+    bool set(int what, const std::string &value);
+    std::shared_ptr<Impl> m_impl;
+    std::string m_lastError;
+};
+
 // One channel. Lifecycle: Chann(type) makes it (state DISCONNECT); then
 // channListen() or channConnect(); events arrive through pollEvent(); after
 // DISCONNECT or channDisconnect() it may connect again; delete closes it.
@@ -248,6 +286,17 @@ public:
     // wanted). Applies now and to later sockets of this Chann.
     bool setBufSize(int bytes);
 
+    // "tls" channels: the settings for the next channListen/channConnect
+    // (accepted channels inherit the listener's). ACCEPT and CONNECTED come
+    // after the handshake; a failed handshake gives the client one DISCONNECT
+    // with err EPROTO and the reason in lastError(), and the server nothing.
+    // DISCONNECT err 0 is a close with close_notify, ECONNABORTED a TCP close
+    // without it.
+    bool setTlsConfig(const TlsConfig &config);
+    // "tls" clients: the name sent in SNI and checked against the server's
+    // certificate (default: the host given to channConnect).
+    bool setServerName(const std::string &name);
+
     // The last error on this Chann, as a sentence.
     const std::string &lastError() const { return m_lastError; }
 
@@ -257,6 +306,7 @@ private:
     Chann(Adopt, uint64_t handle, chann_type_t type);
     bool usable();
     bool fail();
+    void noteLoss(int err);
     void dispatch(chann_event_t event, Chann *accept, int err);
 
     struct Addrs;  // myAddr() and peerAddr(), allocated on first use
