@@ -188,8 +188,11 @@ void Chann::channActiveEvent(chann_event_t event, int64_t value) {
     case CHANN_EVENT_TIMER:
         r = ffi::chann_set_timer(m_handle, value);
         break;
+    case CHANN_EVENT_RECV:
+        r = ffi::chann_set_recv_event(m_handle, value != 0);
+        break;
     default:
-        m_lastError = "channActiveEvent: only CHANN_EVENT_SEND and CHANN_EVENT_TIMER can be turned on or off";
+        m_lastError = "channActiveEvent: only CHANN_EVENT_SEND, CHANN_EVENT_TIMER and CHANN_EVENT_RECV can be set";
         return;
     }
     if (r != 0) fail();
@@ -259,6 +262,26 @@ int64_t Chann::bytesReceived() {
 bool Chann::setBufSize(int bytes) {
     if (!usable()) return false;
     return ffi::chann_set_bufsize(m_handle, bytes) == 0 || fail();
+}
+
+bool Chann::setSendLimit(int64_t bytes) {
+    if (!usable()) return false;
+    return ffi::chann_set_send_limit(m_handle, bytes) == 0 || fail();
+}
+
+bool Chann::setHalfClose(bool on) {
+    if (!usable()) return false;
+    return ffi::chann_set_half_close(m_handle, on) == 0 || fail();
+}
+
+bool Chann::channShutdownWrite() {
+    if (!usable()) return false;
+    return ffi::chann_shutdown_write(m_handle) == 0 || fail();
+}
+
+bool Chann::setIdleTimeout(int64_t ms) {
+    if (!usable()) return false;
+    return ffi::chann_set_idle_timeout(m_handle, ms) == 0 || fail();
 }
 
 // ---- TLS ----

@@ -8,11 +8,12 @@ use std::net::SocketAddr;
 use crate::sendq::{SendQueue, MAX_IOV};
 use crate::socket::{self, Sock, SockOpts};
 use crate::timer::TimerSlot;
+use crate::flow::Extras;
 use crate::tls::TlsState;
 
 /// What sort of socket a channel carries. The names are m_net's channel types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(i32)]
+#[repr(u8)]
 pub enum Kind {
     /// TCP (`"tcp"`).
     Stream = 1,
@@ -71,7 +72,7 @@ impl fmt::Display for Kind {
 
 /// Where a channel is in its life. The numeric values are m_net's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(i32)]
+#[repr(u8)]
 pub enum State {
     /// Closed: the handle is dead (only reported for stale handles by the C++ face).
     Closed = 0,
@@ -144,6 +145,10 @@ pub(crate) struct Chann {
     pub dirty: bool,
     /// A listener waiting out EMFILE/ENFILE (logged once per episode).
     pub accept_paused: bool,
+    /// RECV is paused (backpressure).
+    pub paused: bool,
+    /// Send limit, half-close, idle timeout (boxed: rarely used).
+    pub ext: Option<Box<Extras>>,
     /// TLS channels: configuration and session (boxed: plain channels pay
     /// 8 bytes).
     pub tls: Option<Box<TlsState>>,
@@ -177,6 +182,8 @@ impl Chann {
             send_watched: false,
             dirty: false,
             accept_paused: false,
+            paused: false,
+            ext: None,
             tls: None,
         }
     }
@@ -191,6 +198,17 @@ impl Chann {
         self.writable = false;
         self.rdhup = false;
         self.send_event = false;
+        self.reset_connection_extras();
+    }
+
+    /// Forgets what belonged to the previous connection (EOF seen, write
+    /// side shut); settings stay.
+    fn reset_connection_extras(&mut self) {
+        if let Some(x) = self.ext.as_mut() {
+            x.eof = false;
+            x.shutdown_pending = false;
+            x.write_shut = false;
+        }
     }
 
     /// Closes the socket (the fd leaves epoll with it) and drops unsent data.
@@ -210,6 +228,7 @@ impl Chann {
         self.writable = false;
         self.rdhup = false;
         self.send_event = false;
+        self.reset_connection_extras();
     }
 
     /// Whether RECV may be raised: a connected channel, or a bound UDP one.
@@ -284,6 +303,9 @@ impl Chann {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
+        }
+        if self.sendq.is_empty() {
+            self.finish_shutdown();
         }
         Ok(())
     }

@@ -22,6 +22,11 @@ pub enum Event {
     Disconnect = 5,
     /// The channel's repeating timer fired. Timers come first in each round.
     Timer = 6,
+    /// The peer finished sending (its FIN, after all its data); the channel
+    /// stays connected for sending. Raised once, and only on channels that
+    /// opted in with [`Reactor::set_half_close`](crate::Reactor::set_half_close);
+    /// others get DISCONNECT with err 0.
+    Eof = 7,
 }
 
 impl Event {
@@ -34,6 +39,7 @@ impl Event {
             4 => Event::Connected,
             5 => Event::Disconnect,
             6 => Event::Timer,
+            7 => Event::Eof,
             _ => return None,
         })
     }

@@ -55,6 +55,11 @@ mod bridge {
         fn chann_recv_from(h: u64, buf: &mut [u8], from: &mut Addr) -> i64;
         fn chann_send_to(h: u64, buf: &[u8], to: &Addr) -> i64;
         fn chann_set_send_event(h: u64, on: bool) -> i32;
+        fn chann_set_recv_event(h: u64, on: bool) -> i32;
+        fn chann_set_send_limit(h: u64, bytes: i64) -> i32;
+        fn chann_set_half_close(h: u64, on: bool) -> i32;
+        fn chann_shutdown_write(h: u64) -> i32;
+        fn chann_set_idle_timeout(h: u64, ms: i64) -> i32;
         fn chann_set_timer(h: u64, interval_ms: i64) -> i32;
         fn chann_cached(h: u64) -> i64;
         fn chann_state(h: u64) -> i32;
@@ -238,6 +243,32 @@ fn chann_send_to(raw: u64, buf: &[u8], to: &Addr) -> i64 {
 
 fn chann_set_send_event(raw: u64, on: bool) -> i32 {
     guard(-1, || with(|r| status(r.set_send_event(h(raw), on))))
+}
+
+fn chann_set_recv_event(raw: u64, on: bool) -> i32 {
+    guard(-1, || with(|r| status(r.set_recv_event(h(raw), on))))
+}
+
+fn chann_set_send_limit(raw: u64, bytes: i64) -> i32 {
+    guard(-1, || {
+        let bytes = usize::try_from(bytes).map_err(|_| Error::InvalidArgument("negative send limit"))?;
+        with(|r| status(r.set_send_limit(h(raw), bytes)))
+    })
+}
+
+fn chann_set_half_close(raw: u64, on: bool) -> i32 {
+    guard(-1, || with(|r| status(r.set_half_close(h(raw), on))))
+}
+
+fn chann_shutdown_write(raw: u64) -> i32 {
+    guard(-1, || with(|r| status(r.shutdown_write(h(raw)))))
+}
+
+fn chann_set_idle_timeout(raw: u64, ms: i64) -> i32 {
+    guard(-1, || {
+        let ms = u64::try_from(ms).map_err(|_| Error::InvalidArgument("negative idle timeout"))?;
+        with(|r| status(r.set_idle_timeout(h(raw), ms)))
+    })
 }
 
 fn chann_set_timer(raw: u64, interval_ms: i64) -> i32 {

@@ -69,6 +69,7 @@ mod addr;
 mod chann;
 mod error;
 mod event;
+mod flow;
 mod ffi;
 mod handle;
 mod ops;

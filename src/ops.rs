@@ -147,6 +147,15 @@ impl Reactor {
     /// connection: DISCONNECT follows later in the same round (err 0 for the
     /// end of stream), and the error is returned.
     pub fn recv(&mut self, h: Handle, buf: &mut [u8]) -> Result<usize> {
+        let n = self.recv_inner(h, buf)?;
+        if n > 0 {
+            let now = self.now;
+            self.get_mut(h)?.touch(now);
+        }
+        Ok(n)
+    }
+
+    fn recv_inner(&mut self, h: Handle, buf: &mut [u8]) -> Result<usize> {
         let c = self.get_mut(h)?;
         if !c.can_recv() {
             return Err(Error::WrongState {
@@ -167,7 +176,7 @@ impl Reactor {
             Ok(ReadOutcome::Data(n)) => Ok(n),
             Ok(ReadOutcome::Empty) => Ok(0),
             Ok(ReadOutcome::Eof) => {
-                self.lost(h, 0);
+                self.peer_finished(h, 0);
                 Ok(0)
             }
             Err(e) => {
@@ -181,6 +190,7 @@ impl Reactor {
     /// channel; `Ok(None)` when none is waiting. A datagram longer than `buf`
     /// is cut to fit.
     pub fn recv_from(&mut self, h: Handle, buf: &mut [u8]) -> Result<Option<(usize, SocketAddr)>> {
+        let now = self.now;
         let c = self.get_mut(h)?;
         if !c.kind.is_datagram() {
             return Err(Error::WrongKind {
@@ -198,6 +208,7 @@ impl Reactor {
             return match s.recv_from(buf) {
                 Ok((n, from)) => {
                     c.received += n as u64;
+                    c.touch(now);
                     Ok(Some((n, from)))
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
@@ -224,6 +235,15 @@ impl Reactor {
     /// channel the call sends one datagram. A hard error ends the connection
     /// (DISCONNECT follows this round) and is returned.
     pub fn send(&mut self, h: Handle, buf: &[u8]) -> Result<usize> {
+        let n = self.send_inner(h, buf)?;
+        if n > 0 {
+            let now = self.now;
+            self.get_mut(h)?.touch(now);
+        }
+        Ok(n)
+    }
+
+    fn send_inner(&mut self, h: Handle, buf: &[u8]) -> Result<usize> {
         let c = self.get_mut(h)?;
         if c.state != State::Connected {
             return Err(Error::WrongState {
@@ -231,6 +251,13 @@ impl Reactor {
                 state: c.state,
             });
         }
+        if Reactor::write_shut(c) {
+            return Err(Error::WrongState {
+                op: "send after shutdown_write on",
+                state: c.state,
+            });
+        }
+        Reactor::check_send_limit(c, buf.len())?;
         if c.kind.is_datagram() {
             return self.send_datagram(h, buf, None);
         }
@@ -430,6 +457,7 @@ impl Reactor {
         if bytes == 0 || bytes > i32::MAX as usize {
             return Err(Error::InvalidArgument("buffer size must be 1..=2^31-1 bytes"));
         }
+        let bytes = bytes as u32;
         c.opts.bufsize = bytes;
         if let Some(s) = &c.sock {
             socket::apply_bufsize(&s.as_ref(), bytes).map_err(|e| Error::io("setsockopt SO_SNDBUF/SO_RCVBUF", e))?;

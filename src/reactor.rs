@@ -20,7 +20,6 @@ use crate::chann::{Chann, Kind, State};
 use crate::socket::{self, Sock};
 use crate::timer::{now_micros, Timers};
 use crate::tls::Input;
-use crate::tls_events::TLS_TRUNCATED;
 use crate::{Error, Event, Handle, Msg, Result};
 
 /// Readiness reports fetched per wait at first; doubled whenever a wait fills
@@ -74,6 +73,10 @@ pub struct Reactor {
     next_gen: u32,
     round: u32,
     pub(crate) timers: Timers,
+    /// Idle-timeout deadlines (re-checked lazily against the last traffic).
+    pub(crate) idle: Timers,
+    /// The time this round started (µs), for cheap activity stamps.
+    pub(crate) now: u64,
     timer_q: VecDeque<Queued>,
     queue: VecDeque<Queued>,
     /// Channels given RECV in the last round: checked for unread data.
@@ -107,6 +110,8 @@ impl Reactor {
             next_gen: 0,
             round: 0,
             timers: Timers::default(),
+            idle: Timers::default(),
+            now: now_micros(),
             timer_q: VecDeque::new(),
             queue: VecDeque::new(),
             recv_watch: Vec::new(),
@@ -135,6 +140,11 @@ impl Reactor {
             Some(c) if c.gen == h.gen() => Ok(c),
             _ => Err(Error::StaleHandle(h.to_raw())),
         }
+    }
+
+    /// Makes the next round look at `h` for unread data (no edge will).
+    pub(crate) fn watch_recv(&mut self, h: Handle) {
+        self.recv_watch.push(h);
     }
 
     /// Queues a message for this round.
@@ -187,7 +197,9 @@ impl Reactor {
         }
         self.round = self.round.wrapping_add(1);
         let now = now_micros();
+        self.now = now;
         self.fire_timers(now);
+        self.fire_idle(now);
         self.retry_accepts(now);
         let mut n = 0;
         for ev in events.iter() {
@@ -212,6 +224,7 @@ impl Reactor {
             .timers
             .next_deadline()
             .into_iter()
+            .chain(self.idle.next_deadline())
             .chain(self.accept_retry.iter().map(|r| r.0));
         if let Some(deadline) = deadlines.min() {
             let until = deadline.saturating_sub(now_micros());
@@ -228,7 +241,7 @@ impl Reactor {
             || self
                 .recv_watch
                 .iter()
-                .any(|&h| self.get(h).is_ok_and(|c| c.readable && c.can_recv()))
+                .any(|&h| self.get(h).is_ok_and(|c| c.readable && c.can_recv() && !c.paused))
             || self
                 .send_watch
                 .iter()
@@ -520,13 +533,17 @@ impl Reactor {
         let Ok(c) = self.get_mut(h) else {
             return;
         };
-        if !c.readable || !c.can_recv() || c.recv_round == round {
+        if !c.readable || !c.can_recv() || c.paused || c.recv_round == round {
+            return;
+        }
+        if c.ext.as_ref().is_some_and(|x| x.eof) {
+            c.readable = false; // the peer sends no more
             return;
         }
         if c.tls.is_some() {
             match c.tls_settle() {
                 Ok(Input::Data) => {}
-                Ok(Input::Closed(clean)) => return self.lost(h, if clean { 0 } else { TLS_TRUNCATED }),
+                Ok(Input::Closed(clean)) => return self.tls_closed(h, clean),
                 Ok(Input::Empty) => return,
                 Err(f) => return self.tls_fail(h, f),
             }
@@ -536,7 +553,7 @@ impl Reactor {
             };
             let mut b = [std::mem::MaybeUninit::<u8>::uninit(); 1];
             match sock.as_ref().peek(&mut b) {
-                Ok(0) if !c.kind.is_datagram() => return self.lost(h, 0),
+                Ok(0) if !c.kind.is_datagram() => return self.peer_finished(h, 0),
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     c.readable = false;
@@ -650,7 +667,8 @@ impl Reactor {
                 continue;
             };
             let live = match q.event {
-                Event::Recv => c.epoch == q.epoch && c.readable && c.can_recv(),
+                Event::Recv => c.epoch == q.epoch && c.readable && c.can_recv() && !c.paused,
+                Event::Eof => c.epoch == q.epoch,
                 Event::Send => c.epoch == q.epoch && c.send_due(),
                 Event::Timer => c.timer.armed(),
                 Event::Accept => self.get(q.accepted).is_ok(),

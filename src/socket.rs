@@ -17,7 +17,7 @@ use socket2::{Domain, Protocol, SockRef, Socket, Type};
 pub(crate) struct SockOpts {
     /// SO_SNDBUF and SO_RCVBUF, only when the user asked (0 keeps the
     /// kernel's auto-tuning).
-    pub bufsize: usize,
+    pub bufsize: u32,
     /// SO_BROADCAST (broadcast channels).
     pub broadcast: bool,
 }
@@ -57,9 +57,9 @@ fn new_socket(addr: &SocketAddr, ty: Type, proto: Protocol, opts: SockOpts) -> i
 }
 
 /// Sets both kernel buffer sizes.
-pub(crate) fn apply_bufsize(s: &SockRef<'_>, bytes: usize) -> io::Result<()> {
-    s.set_send_buffer_size(bytes)?;
-    s.set_recv_buffer_size(bytes)
+pub(crate) fn apply_bufsize(s: &SockRef<'_>, bytes: u32) -> io::Result<()> {
+    s.set_send_buffer_size(bytes as usize)?;
+    s.set_recv_buffer_size(bytes as usize)
 }
 
 pub(crate) fn tcp_listen(addr: &SocketAddr, backlog: i32, opts: SockOpts) -> io::Result<TcpListener> {

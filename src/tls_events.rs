@@ -338,7 +338,7 @@ impl Reactor {
                 Ok(0)
             }
             Ok(PlainRead::Closed(clean)) => {
-                self.lost(h, if clean { 0 } else { TLS_TRUNCATED });
+                self.tls_closed(h, clean);
                 Ok(0)
             }
             Err(f) => {
@@ -349,6 +349,17 @@ impl Reactor {
                 self.tls_fail(h, f);
                 Err(Error::Tls(msg))
             }
+        }
+    }
+
+    /// The peer closed its side of the session: cleanly (close_notify), an
+    /// end of data like a TCP FIN; or by a bare TCP close, reported as
+    /// possible truncation.
+    pub(crate) fn tls_closed(&mut self, h: Handle, clean: bool) {
+        if clean {
+            self.peer_finished(h, 0);
+        } else {
+            self.lost(h, TLS_TRUNCATED);
         }
     }
 

@@ -87,6 +87,10 @@ typedef enum {
     CHANN_EVENT_DISCONNECT = 5,
     // The Chann's repeating timer fired (see channActiveEvent).
     CHANN_EVENT_TIMER = 6,
+    // The peer finished sending (its FIN, after all its data); the Chann
+    // stays connected for sending. Once, and only after setHalfClose(true);
+    // otherwise the FIN gives DISCONNECT with err 0, as in m_net.
+    CHANN_EVENT_EOF = 7,
 } chann_event_t;
 
 // An address as m_net spelled it: numeric IP text (IPv4 or IPv6) and port.
@@ -116,6 +120,7 @@ using ::CHANN_EVENT_ACCEPT;
 using ::CHANN_EVENT_CONNECTED;
 using ::CHANN_EVENT_DISCONNECT;
 using ::CHANN_EVENT_TIMER;
+using ::CHANN_EVENT_EOF;
 
 class Chann;
 
@@ -255,7 +260,24 @@ public:
     // CHANN_EVENT_TIMER, value in milliseconds: a repeating timer, re-armed
     // from now when set again; 0 stops it. Works in every state. The wait of
     // pollEvent is cut short for it, and it does not drift.
+    // CHANN_EVENT_RECV, 0: pause reading (backpressure: nothing is read, the
+    // kernel slows the peer down, no RECV is raised); non-zero: resume (data
+    // that arrived meanwhile raises RECV at once). channRecv works while paused.
     void channActiveEvent(chann_event_t event, int64_t value);
+
+    // A high-water mark on the send queue: a channSend that would take
+    // dataCached() past `bytes` returns -1 (lastError() says so) and queues
+    // nothing. 0 (the default) means no limit.
+    bool setSendLimit(int64_t bytes);
+    // Half-close on: the peer's FIN arrives as CHANN_EVENT_EOF (the Chann
+    // can still send) instead of DISCONNECT.
+    bool setHalfClose(bool on);
+    // Ends sending: FIN (after close_notify for TLS) goes out once the queue
+    // is written; receiving goes on. Later channSend calls fail.
+    bool channShutdownWrite();
+    // DISCONNECT with err ETIMEDOUT after `ms` milliseconds without a byte
+    // moving either way; 0 turns it off.
+    bool setIdleTimeout(int64_t ms);
 
     // Replaces defaultEventHandler for this Chann. Any callable, with
     // captures. Safe to call from inside the handler itself (takes effect

@@ -1,0 +1,165 @@
+//! Flow control and connection lifetime beyond m_net: paused RECV, the send
+//! queue's high-water mark, half-close, idle timeouts.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::Duration;
+
+use common::*;
+use mnet::{Error, Event, Handle, Kind, Reactor};
+
+/// A reactor with a listener and one accepted connection from a std client.
+fn accepted_pair() -> (Reactor, Handle, TcpStream) {
+    let mut r = Reactor::new().unwrap();
+    let (_l, addr) = listener(&mut r, Kind::Stream, "127.0.0.1");
+    let peer = TcpStream::connect(addr).unwrap();
+    let mut srv = Handle::NONE;
+    run_until(&mut r, Duration::from_secs(5), "ACCEPT", |_, m| {
+        if m.event == Event::Accept {
+            srv = m.accepted;
+        }
+        !srv.is_none()
+    });
+    (r, srv, peer)
+}
+
+#[test]
+fn paused_recv_raises_nothing_until_resumed() {
+    let (mut r, srv, mut peer) = accepted_pair();
+    r.set_recv_event(srv, false).unwrap();
+    peer.write_all(b"held back").unwrap();
+    // A timer on the channel proves rounds run; no RECV may come meanwhile.
+    r.set_timer(srv, 5).unwrap();
+    let mut ticks = 0;
+    run_until(&mut r, Duration::from_secs(5), "ten ticks while paused", |_, m| {
+        assert_eq!(m.event, Event::Timer, "nothing but TIMER while paused");
+        ticks += 1;
+        ticks == 10
+    });
+    r.set_timer(srv, 0).unwrap();
+    r.set_recv_event(srv, true).unwrap();
+    let mut got = Vec::new();
+    run_until(&mut r, Duration::from_secs(5), "RECV after resume", |r, m| {
+        assert_eq!(m.event, Event::Recv);
+        let mut b = [0u8; 64];
+        let n = r.recv(srv, &mut b).unwrap();
+        got.extend_from_slice(&b[..n]);
+        got.len() == 9
+    });
+    assert_eq!(got, b"held back");
+}
+
+#[test]
+fn send_limit_refuses_instead_of_growing() {
+    let (mut r, srv, _peer) = accepted_pair(); // the peer never reads
+    r.set_send_limit(srv, 1 << 20).unwrap();
+    let chunk = vec![7u8; 64 * 1024];
+    let mut accepted = 0usize;
+    let err = loop {
+        match r.send(srv, &chunk) {
+            Ok(n) => accepted += n,
+            Err(e) => break e,
+        }
+        assert!(accepted < 64 << 20, "the limit never triggered");
+    };
+    assert!(matches!(err, Error::QueueFull { limit, .. } if limit == 1 << 20), "{err}");
+    assert!(err.to_string().contains("send queue full"));
+    let cached = r.cached(srv).unwrap();
+    assert!(cached <= 1 << 20 && cached + chunk.len() > 1 << 20, "cached {cached}");
+    // Nothing was queued by the refused call, and the channel still works.
+    assert_eq!(r.state(srv).unwrap(), mnet::State::Connected);
+    assert_eq!(r.send(srv, b"x").unwrap(), 1);
+}
+
+#[test]
+fn half_close_delivers_eof_after_data_and_keeps_sending() {
+    let (mut r, srv, mut peer) = accepted_pair();
+    r.set_half_close(srv, true).unwrap();
+    peer.write_all(b"request").unwrap();
+    peer.shutdown(Shutdown::Write).unwrap();
+    let mut got = Vec::new();
+    let mut eof = false;
+    run_until(&mut r, Duration::from_secs(5), "EOF", |r, m| {
+        match m.event {
+            Event::Recv => {
+                assert!(!eof, "no RECV after EOF");
+                let mut b = [0u8; 3];
+                let n = r.recv(srv, &mut b).unwrap();
+                got.extend_from_slice(&b[..n]);
+            }
+            Event::Eof => {
+                assert!(!eof, "EOF once");
+                eof = true;
+                // Still connected for sending: answer, then finish our side.
+                r.send(srv, b"response").unwrap();
+                r.shutdown_write(srv).unwrap();
+            }
+            e => panic!("unexpected {e:?}"),
+        }
+        eof
+    });
+    assert_eq!(got, b"request", "all data before EOF");
+    assert!(r.send(srv, b"late").is_err(), "send after shutdown_write fails");
+    let mut answer = Vec::new();
+    peer.read_to_end(&mut answer).unwrap(); // ends: our FIN arrived
+    assert_eq!(answer, b"response");
+}
+
+#[test]
+fn without_half_close_fin_is_one_disconnect() {
+    let (mut r, srv, mut peer) = accepted_pair();
+    peer.write_all(b"bye").unwrap();
+    peer.shutdown(Shutdown::Write).unwrap();
+    let mut got = Vec::new();
+    run_until(&mut r, Duration::from_secs(5), "DISCONNECT", |r, m| match m.event {
+        Event::Recv => {
+            let mut b = [0u8; 1];
+            let n = r.recv(srv, &mut b).unwrap();
+            got.extend_from_slice(&b[..n]);
+            false
+        }
+        Event::Disconnect => {
+            assert_eq!(m.err, 0);
+            true
+        }
+        e => panic!("unexpected {e:?}"),
+    });
+    assert_eq!(got, b"bye");
+}
+
+#[test]
+fn idle_timeout_disconnects_with_etimedout() {
+    let (mut r, srv, mut peer) = accepted_pair();
+    let (_l2, addr) = listener(&mut r, Kind::Stream, "127.0.0.1");
+    let _busy = TcpStream::connect(addr).unwrap();
+    r.set_idle_timeout(srv, 50).unwrap();
+    // Traffic keeps it alive: echo a few messages first.
+    for i in 0..3u8 {
+        peer.write_all(&[i]).unwrap();
+        run_until(&mut r, Duration::from_secs(5), "echo", |r, m| {
+            if m.event == Event::Recv && m.chann == srv {
+                let mut b = [0u8; 8];
+                let n = r.recv(srv, &mut b).unwrap();
+                r.send(srv, &b[..n]).unwrap();
+                return true;
+            }
+            false
+        });
+        let mut b = [0u8; 1];
+        peer.read_exact(&mut b).unwrap();
+        assert_eq!(b[0], i);
+    }
+    let start = std::time::Instant::now();
+    run_until(&mut r, Duration::from_secs(5), "idle DISCONNECT", |_, m| {
+        if m.event == Event::Disconnect {
+            assert_eq!((m.chann, m.err), (srv, libc::ETIMEDOUT));
+            return true;
+        }
+        false
+    });
+    assert!(start.elapsed() >= Duration::from_millis(50), "not before the timeout");
+    let mut b = [0u8; 1];
+    assert_eq!(peer.read(&mut b).unwrap(), 0, "the peer sees the close");
+}
