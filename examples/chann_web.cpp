@@ -8,7 +8,10 @@
 // the file. Connections stay open (keep-alive); pipelined requests are
 // answered in order. Each connection reads through a 400-byte buffer and
 // carries the end-of-request scan from one read to the next, so requests of
-// any length, or split across reads, cost no extra memory.
+// any length, or split across reads, cost no extra memory. A client that
+// pipelines requests without reading the answers is not read from while
+// more than 256 KiB of answers wait for it (the kernel then slows it down),
+// so memory stays bounded whatever a client does.
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -22,6 +25,7 @@ using mnet::ChannDispatcher;
 namespace {
 
 const int RB_LEN = 400;
+const int MAX_QUEUED = 256 * 1024;
 std::string g_response;
 
 class WebChann : public Chann {
@@ -34,6 +38,14 @@ public:
             for (int count = countRequests(n); count > 0; --count) {
                 channSend(g_response.data(), static_cast<int>(g_response.size()));
             }
+            if (dataCached() > MAX_QUEUED) {
+                // Backpressure: stop reading until the answers are out.
+                channActiveEvent(CHANN_EVENT_RECV, 0);
+                channActiveEvent(CHANN_EVENT_SEND, 1);
+            }
+        } else if (event == CHANN_EVENT_SEND) {
+            channActiveEvent(CHANN_EVENT_SEND, 0);
+            channActiveEvent(CHANN_EVENT_RECV, 1);
         } else if (event == CHANN_EVENT_DISCONNECT) {
             delete this;
         }
