@@ -83,16 +83,18 @@ int main() {
     PASS("connected: zero-length recv/send return 0, the bad calls left the connection working");
 
     delete server;
+    server = nullptr;
     POLL_UNTIL(disconnects == 1, 10);
     expectNoIo(client, "after DISCONNECT");
 
     CHECK(client.channConnect(listener.myAddr().addrString));
-    POLL_UNTIL(client.isConnected(), 10);
+    POLL_UNTIL(client.isConnected() && server != nullptr, 10);
     client.channDisconnect();
     CHECK_EQ(client.state(), CHANN_STATE_DISCONNECT);
     expectNoIo(client, "after channDisconnect");
     for (int i = 0; i < 3; i++) CHECK_GE(ChannDispatcher::pollEvent(0), 0);
     CHECK_EQ(disconnects, 1);
     PASS("channDisconnect raises no DISCONNECT");
+    delete server;
     return 0;
 }
