@@ -21,14 +21,6 @@ int32_t kindOf(const std::string &type, chann_type_t &out) {
 
 int clampInt(int64_t v) { return v > INT_MAX ? INT_MAX : static_cast<int>(v); }
 
-// The Chann whose handler is running on this thread, and whether it was
-// deleted meanwhile (so the dispatcher never touches a deleted object).
-struct Running {
-    Chann *chann = nullptr;
-    bool deleted = false;
-};
-thread_local Running t_running;
-
 }  // namespace
 
 struct Chann::Addrs {
@@ -44,10 +36,10 @@ Chann::Addrs &Chann::addrs() {
 Chann::Chann()
     : m_handle(0),
       m_type(CHANN_TYPE_STREAM),
-      m_pendingHandler(nullptr), m_addrs(nullptr),
+      m_handler(nullptr), m_addrs(nullptr),
       m_lastError("this Chann was built without a type; use Chann(\"tcp\"), Chann(\"udp\") or Chann(\"broadcast\")") {}
 
-Chann::Chann(std::string streamType) : m_handle(0), m_type(CHANN_TYPE_STREAM), m_pendingHandler(nullptr), m_addrs(nullptr) {
+Chann::Chann(std::string streamType) : m_handle(0), m_type(CHANN_TYPE_STREAM), m_handler(nullptr), m_addrs(nullptr) {
     int32_t kind = kindOf(streamType, m_type);
     if (kind == 0) {
         m_lastError = "unknown channel type '" + streamType.substr(0, 40) +
@@ -62,7 +54,7 @@ Chann::Chann(std::string streamType) : m_handle(0), m_type(CHANN_TYPE_STREAM), m
     ffi::chann_set_opaque(m_handle, reinterpret_cast<uintptr_t>(this));
 }
 
-Chann::Chann(Chann *accepted) : m_handle(0), m_type(CHANN_TYPE_STREAM), m_pendingHandler(nullptr), m_addrs(nullptr) {
+Chann::Chann(Chann *accepted) : m_handle(0), m_type(CHANN_TYPE_STREAM), m_handler(nullptr), m_addrs(nullptr) {
     if (accepted == nullptr || accepted->m_handle == 0) {
         m_lastError = accepted ? "the Chann to adopt has no channel (already adopted or closed)" : "cannot adopt a null Chann";
         return;
@@ -75,13 +67,12 @@ Chann::Chann(Chann *accepted) : m_handle(0), m_type(CHANN_TYPE_STREAM), m_pendin
 }
 
 Chann::Chann(Adopt, uint64_t handle, chann_type_t type)
-    : m_handle(handle), m_type(type), m_pendingHandler(nullptr), m_addrs(nullptr) {
+    : m_handle(handle), m_type(type), m_handler(nullptr), m_addrs(nullptr) {
     ffi::chann_set_opaque(m_handle, reinterpret_cast<uintptr_t>(this));
 }
 
 Chann::~Chann() {
-    if (t_running.chann == this) t_running.deleted = true;
-    delete m_pendingHandler;
+    dropHandler(m_handler);
     delete m_addrs;
     if (m_handle != 0) ffi::chann_close(m_handle);
 }
@@ -198,15 +189,33 @@ void Chann::channActiveEvent(chann_event_t event, int64_t value) {
     if (r != 0) fail();
 }
 
+// The callable given to setEventHandler, on the heap and counted: a handler
+// that is running (and its captures) outlives its Chann's deletion or its
+// own replacement until it returns, so a lambda may `delete self` or call
+// setEventHandler and then keep using what it captured.
+struct Chann::Handler {
+    explicit Handler(channEventHandler f) : fn(std::move(f)) {}
+    channEventHandler fn;
+    int running = 0;        // calls under way (more than 1 with nested pollEvent)
+    bool dropped = false;   // no longer its Chann's: freed when the last call returns
+};
+
+void Chann::dropHandler(Handler *h) {
+    if (h == nullptr) return;
+    if (h->running > 0) {
+        h->dropped = true;
+    } else {
+        delete h;
+    }
+}
+
 void Chann::setEventHandler(channEventHandler handler) {
-    if (t_running.chann == this) {
-        // Replacing the callable that is running would destroy it under its
-        // own feet: keep the new one until the handler returns.
-        delete m_pendingHandler;
-        m_pendingHandler = new channEventHandler(std::move(handler));
+    if (m_handler != nullptr && m_handler->running == 0 && handler) {
+        m_handler->fn = std::move(handler);
         return;
     }
-    m_handler = std::move(handler);
+    dropHandler(m_handler);
+    m_handler = handler ? new Handler(std::move(handler)) : nullptr;
 }
 
 void Chann::defaultEventHandler(Chann *accept, chann_event_t, int) { delete accept; }
@@ -333,23 +342,21 @@ bool Chann::setServerName(const std::string &name) {
 }
 
 void Chann::dispatch(chann_event_t event, Chann *accept, int err) {
-    // Restores the outer value even if the handler throws, and supports a
-    // handler that runs pollEvent itself.
-    struct Scope {
-        Running saved = t_running;
-        ~Scope() { t_running = saved; }
-    } scope;
-    t_running = Running{this, false};
-    if (m_handler) {
-        m_handler(this, accept, event, err);
-    } else {
+    // Nothing here touches `this` after the handler returns: it may have
+    // deleted this Chann, or another handler in a nested pollEvent may have.
+    Handler *h = m_handler;
+    if (h == nullptr) {
         defaultEventHandler(accept, event, err);
+        return;
     }
-    if (!t_running.deleted && m_pendingHandler != nullptr) {
-        m_handler = std::move(*m_pendingHandler);
-        delete m_pendingHandler;
-        m_pendingHandler = nullptr;
-    }
+    ++h->running;
+    struct Call {  // the decrement runs even if the handler throws
+        Handler *h;
+        ~Call() {
+            if (--h->running == 0 && h->dropped) delete h;
+        }
+    } call{h};
+    h->fn(this, accept, event, err);
 }
 
 // ---- ChannDispatcher ----

@@ -279,9 +279,11 @@ public:
     // moving either way; 0 turns it off.
     bool setIdleTimeout(int64_t ms);
 
-    // Replaces defaultEventHandler for this Chann. Any callable, with
-    // captures. Safe to call from inside the handler itself (takes effect
-    // after it returns).
+    // Replaces defaultEventHandler for this Chann (an empty one restores
+    // it). Any callable, with captures. A running handler and its captures
+    // live until it returns, even if it replaces itself or deletes its Chann
+    // (or another handler does, in a nested pollEvent): the next event goes
+    // to the new handler.
     void setEventHandler(channEventHandler handler);
     // Called for each event when no handler was set. The base version
     // deletes `accept` (refusing the connection).
@@ -331,14 +333,16 @@ private:
     void noteLoss(int err);
     void dispatch(chann_event_t event, Chann *accept, int err);
 
+    struct Handler;
+    static void dropHandler(Handler *h);
+
     struct Addrs;  // myAddr() and peerAddr(), allocated on first use
     Addrs &addrs();
 
     // Kept small: a server holds one of these per idle connection.
     uint64_t m_handle;
     chann_type_t m_type;
-    channEventHandler m_handler;
-    channEventHandler *m_pendingHandler;
+    Handler *m_handler;  // set by setEventHandler, or null
     Addrs *m_addrs;
     std::string m_lastError;
 };

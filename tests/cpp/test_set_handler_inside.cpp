@@ -1,7 +1,8 @@
 // setEventHandler called from inside the running handler: the running
 // callable (and its captures) stays intact until it returns, the new one
 // takes the next event, and a handler may replace itself and then delete its
-// Chann in the same call without leaking or touching freed memory.
+// Chann in the same call, still using its captures afterwards, without
+// leaking or touching freed memory.
 #include <memory>
 #include <vector>
 
@@ -41,8 +42,8 @@ int main() {
     Chann *d = new Chann("tcp");
     d->setEventHandler([&ran, token](Chann *self, Chann *, chann_event_t, int) {
         self->setEventHandler([token](Chann *, Chann *, chann_event_t, int) {});
-        ran = true;
         delete self;
+        ran = *token == 1;  // this handler's captures live until it returns
     });
     CHECK_EQ(token.use_count(), 2);
     d->channActiveEvent(CHANN_EVENT_TIMER, 1);
@@ -50,7 +51,8 @@ int main() {
     POLL_UNTIL(ran, 10);
     CHECK_EQ(ChannDispatcher::channCount(), before - 1);
     CHECK_EQ(token.use_count(), 1);
-    PASS("setEventHandler then delete this in the same call: both callables are destroyed, nothing leaks");
+    PASS("setEventHandler then delete self in the same call: the running lambda keeps its captures until it "
+         "returns, then both callables are destroyed");
 
     // Replacing another Chann's handler from inside a handler takes effect
     // at once.
