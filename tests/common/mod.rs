@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use mnet::{Handle, Kind, Msg, Reactor};
+use mnet::{Event, Handle, Kind, Msg, Reactor};
 
 /// Listens on `ip:0` and returns the listener and its address.
 pub fn listener(r: &mut Reactor, kind: Kind, ip: &str) -> (Handle, SocketAddr) {
@@ -49,6 +49,74 @@ pub fn check_pattern(buf: &[u8], offset: u64) -> Option<u64> {
         .enumerate()
         .find(|&(i, &b)| b != (offset + i as u64) as u8)
         .map(|(i, _)| offset + i as u64)
+}
+
+/// Opens a stream client, connects it to `addr`, and runs rounds until the
+/// listener `l` has accepted it and the client saw CONNECTED. Any other
+/// message fails the test. Returns (client, accepted).
+pub fn connect_pair(r: &mut Reactor, l: Handle, addr: SocketAddr) -> (Handle, Handle) {
+    let c = r.open(Kind::Stream);
+    r.connect(c, &addr.to_string()).expect("connect");
+    let (mut accepted, mut connected) = (None, false);
+    run_until(r, Duration::from_secs(5), "accept and connect", |_, m| {
+        match m.event {
+            Event::Accept if m.chann == l => accepted = Some(m.accepted),
+            Event::Connected if m.chann == c => connected = true,
+            _ => panic!("unexpected {m:?} while connecting a pair"),
+        }
+        connected && accepted.is_some()
+    });
+    (c, accepted.unwrap())
+}
+
+/// Runs one round: `poll(timeout_ms)`, then every message of the round,
+/// in order, to `f`. Returns how many messages the round handed out.
+pub fn round(r: &mut Reactor, timeout_ms: i32, mut f: impl FnMut(&mut Reactor, Msg)) -> usize {
+    r.poll(timeout_ms).expect("poll");
+    let mut n = 0;
+    while let Some(m) = r.next() {
+        n += 1;
+        f(r, m);
+    }
+    n
+}
+
+/// A count-based observation window: opens a channel with a `interval_ms`
+/// timer and runs rounds until it has fired `ticks` times, handing every
+/// other message to `f`; then closes the watcher. Used to show that
+/// something does *not* happen over a stretch of rounds, without sleeping.
+pub fn watch_ticks(r: &mut Reactor, ticks: usize, interval_ms: u64, mut f: impl FnMut(&mut Reactor, Msg)) {
+    let w = r.open(Kind::Stream);
+    r.set_timer(w, interval_ms).expect("set_timer");
+    let mut seen = 0;
+    let limit = Duration::from_millis(interval_ms * ticks as u64 * 20 + 5000);
+    run_until(r, limit, "the watcher's ticks", |r, m| {
+        if m.chann == w {
+            assert_eq!(m.event, Event::Timer);
+            seen += 1;
+        } else {
+            f(r, m);
+        }
+        seen == ticks
+    });
+    r.close(w).expect("close the watcher");
+}
+
+/// Keeps the thread busy (no sleep, no reactor call) for `d`: stands in for
+/// a handler that holds the loop up, so that deadlines pass between rounds.
+pub fn busy_for(d: Duration) {
+    let end = Instant::now() + d;
+    while Instant::now() < end {
+        std::hint::spin_loop();
+    }
+}
+
+/// A byte count from the environment variable `name`, or `default`.
+pub fn env_bytes(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(v) => v.trim().parse().unwrap_or_else(|_| panic!("{name}={v:?} is not a byte count")),
+        Err(_) => default,
+    }
 }
 
 pub mod certs;
