@@ -474,12 +474,14 @@ impl Reactor {
                 return;
             };
             let plan = c.plan.take();
-            let opts = c.opts;
+            let (opts, send_event) = (c.opts, c.send_event);
             match socket::tcp_connect(&addr, opts) {
                 Ok(s) => {
                     if self.attach(h, Sock::Stream(s), State::Connecting).is_ok() {
                         if let Ok(c) = self.get_mut(h) {
+                            // Still the same connect from the user's view.
                             c.plan = plan;
+                            c.send_event = send_event;
                         }
                         return;
                     }
