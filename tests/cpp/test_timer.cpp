@@ -100,14 +100,14 @@ int main() {
     for (Ticker &t : tickers) {
         const int64_t due = (stop - t.armedAt) / (t.intervalMs * 1000);
         CHECK_LE(t.ticks, due + 1);
-        CHECK_GE(t.ticks, due / 2 - 1);
+        CHECK_GE(t.ticks, due / 4 - 1);  // a loaded machine may skip periods, never add any
     }
     for (size_t i = 0; i < 5; i++) {
         std::cout << "   " << tickers[i].intervalMs << " ms: " << tickers[i].ticks << " ticks in "
                   << (stop - tickers[i].armedAt) / 1000 << " ms" << std::endl;
     }
     PASS("63 repeating timers of 10-100 ms, on never-connected, listening and connected Channs: tick counts "
-         "within [elapsed/interval/2 - 1, elapsed/interval + 1]");
+         "within [elapsed/interval/4 - 1, elapsed/interval + 1]");
 
     for (size_t i = 3; i < tickers.size(); i++) delete tickers[i].chann;
     delete accepted;
