@@ -1,7 +1,8 @@
 // UDP from C++: channSendTo from an unbound "udp" Chann (bound on the fly)
 // to a listening one, channRecvFrom reporting the real sender, a reply sent
 // back to that sender, over IPv4 and IPv6; then a connected UDP Chann using
-// channSend/channRecv. One datagram per call, boundaries kept.
+// channSend/channRecv, and a "broadcast" one. One datagram per call,
+// boundaries kept.
 #include "check.hpp"
 
 using mnet::Chann;
@@ -81,6 +82,20 @@ void roundTrip(const std::string &any, const std::string &loopbackIp) {
     CHECK_EQ(connected.peerAddr().addrString, serverAddr.addrString);
     CHECK_EQ(serverSawFrom.addrString, connected.myAddr().addrString);
     PASS(any + ": a connected UDP Chann sends with channSend and reads the reply with channRecv");
+
+    if (serverAddr.isIPv6()) return;  // SO_BROADCAST is IPv4 only
+    Chann broadcast("broadcast");
+    CHECK_EQ(broadcast.channType(), CHANN_TYPE_BROADCAST);
+    std::string bGot;
+    broadcast.setEventHandler([&](Chann *self, Chann *, chann_event_t, int) {
+        char buf[64];
+        ChannAddr from;
+        int n = self->channRecvFrom(buf, sizeof buf, from);
+        if (n > 0) bGot.assign(buf, static_cast<size_t>(n));
+    });
+    CHECK_EQ(broadcast.channSendTo("four", 4, to), 4);
+    POLL_UNTIL(bGot == "re:four", 10);
+    PASS(any + ": a \"broadcast\" Chann is a UDP Chann too (unicast round trip)");
 }
 
 }  // namespace
