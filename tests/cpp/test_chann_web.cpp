@@ -145,8 +145,8 @@ int main(int argc, char *argv[]) {
 
     // The terminator at bytes 398-401, across the first 400-byte read.
     std::string straddle = "GET / HTTP/1.1\r\nX-Pad: ";
-    straddle += std::string(398 - straddle.size() - 2, 'p') + "\r\n\r\n";
-    CHECK_EQ(straddle.find("\r\n\r\n"), 396u);
+    straddle += std::string(398 - straddle.size(), 'p') + "\r\n\r\n";
+    CHECK_EQ(straddle.find("\r\n\r\n"), 398u);
     std::string tricky = "GET / HTTP/1.1\r\nX: a\r\r\n\r\nGET / HTTP/1.1\r\nX: \r\n\r\r\n\r\n";
     exchange(port, {straddle + tricky + get}, 4, response,
              "(e) a terminator across a 400-byte read and after stray '\\r's");

@@ -22,6 +22,8 @@ int main() {
             } else if (event == CHANN_EVENT_DISCONNECT) {
                 ++serverDisconnects;
                 serverErr = err;
+                delete self;
+                server = nullptr;
             }
         });
     });
@@ -62,7 +64,6 @@ int main() {
 
     // Off: 0 disables it on the next connection.
     CHECK(client.setIdleTimeout(0));
-    server = nullptr;
     CHECK(client.channConnect(listener.myAddr().addrString));
     POLL_UNTIL(client.isConnected() && server != nullptr, 10);
     const int64_t end = check::deadlineIn(0.3);
