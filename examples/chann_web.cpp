@@ -19,6 +19,8 @@
 
 #include <mnet/mnet.hpp>
 
+#include "request_counter.hpp"
+
 using mnet::Chann;
 using mnet::ChannDispatcher;
 
@@ -35,7 +37,7 @@ public:
     void defaultEventHandler(Chann *, chann_event_t event, int) override {
         if (event == CHANN_EVENT_RECV) {
             int n = channRecv(m_rb, RB_LEN);
-            for (int count = countRequests(n); count > 0; --count) {
+            for (int count = m_counter.feed(m_rb, n); count > 0; --count) {
                 channSend(g_response.data(), static_cast<int>(g_response.size()));
             }
             if (dataCached() > MAX_QUEUED) {
@@ -52,26 +54,7 @@ public:
     }
 
 private:
-    // Counts "\r\n\r\n" in the n bytes just read; m_matched (0-3) is how much
-    // of it the previous read ended with.
-    int countRequests(int n) {
-        static const char end[4] = {'\r', '\n', '\r', '\n'};
-        int count = 0;
-        for (int i = 0; i < n; i++) {
-            char b = m_rb[i];
-            if (b == end[m_matched]) {
-                if (++m_matched == 4) {
-                    ++count;
-                    m_matched = 0;
-                }
-            } else {
-                m_matched = b == '\r' ? 1 : 0;
-            }
-        }
-        return count;
-    }
-
-    unsigned char m_matched = 0;
+    RequestCounter m_counter;
     char m_rb[RB_LEN];
 };
 
