@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <cerrno>
+#include <set>
 
 #include "raw_socket.hpp"
 
@@ -19,7 +20,10 @@ struct Sockets {
     int total = 0, cloexec = 0, tcpConnected = 0, nodelay = 0;
 };
 
-Sockets scan() {
+// Sockets the process had before the test (inherited ones) are not mnet's.
+std::set<int> g_before;
+
+Sockets scan(bool record = false) {
     Sockets s;
     DIR *d = opendir("/proc/self/fd");
     CHECK(d != nullptr);
@@ -29,6 +33,8 @@ Sockets scan() {
         int type = 0;
         socklen_t len = sizeof type;
         if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) continue;  // not a socket
+        if (record) g_before.insert(fd);
+        if (g_before.count(fd)) continue;
         ++s.total;
         if (fcntl(fd, F_GETFD) & FD_CLOEXEC) ++s.cloexec;
         sockaddr_storage peer{};
@@ -50,6 +56,7 @@ int main() {
     struct sigaction sa {};
     CHECK_EQ(sigaction(SIGPIPE, nullptr, &sa), 0);
     CHECK(sa.sa_handler == SIG_DFL);
+    scan(true);
 
     Chann listener("tcp");
     CHECK(listener.channListen("127.0.0.1:0"));
