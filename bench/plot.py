@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""plot.py FIGURES_TSV OUT_PNG [TITLE]: server CPU per request and req/s of
+every chann_web server, standard and pipelined loads (written by run.sh)."""
+import statistics
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+figs, out = sys.argv[1], sys.argv[2]
+title = sys.argv[3] if len(sys.argv) > 3 else ""
+vals = {}
+for line in open(figs):
+    sec, who, metric, v = line.rstrip("\n").split("\t")
+    try:
+        vals.setdefault((sec, who, metric), []).append(float(v))
+    except ValueError:
+        pass
+
+servers = ["mnet", "limit", "asio", "tokio", "mio"]
+labels = {"mnet": "mnet\nchann_web", "limit": "epoll_web\net batch", "asio": "Asio", "tokio": "tokio", "mio": "mio"}
+colors = {"mnet": "#d62728", "limit": "#7f7f7f", "asio": "#1f77b4", "tokio": "#2ca02c", "mio": "#ff7f0e"}
+sections = [(s, n) for s, n in (("web", "standard (12 KB body)"), ("pipe", "pipelined x8 (13 B body)"))
+            if any(k[0] == s for k in vals)]
+fig, axes = plt.subplots(len(sections), 2, figsize=(11, 4.2 * len(sections)), squeeze=False)
+for row, (sec, name) in enumerate(sections):
+    for col, (metric, ylabel) in enumerate((("cpu_us_req", "server CPU µs / request (lower is better)"),
+                                            ("rps", "requests / s (higher is better)"))):
+        ax = axes[row][col]
+        xs, ys, cs = [], [], []
+        for s in servers:
+            v = vals.get((sec, s, metric))
+            if v:
+                xs.append(labels[s])
+                ys.append(statistics.median(v))
+                cs.append(colors[s])
+        bars = ax.bar(xs, ys, color=cs)
+        for b, y in zip(bars, ys):
+            txt = f"{y:.2f}" if metric == "cpu_us_req" else f"{y / 1000:.0f}k"
+            ax.annotate(txt, (b.get_x() + b.get_width() / 2, y), ha="center", va="bottom", fontsize=9)
+        ax.set_title(f"{name}: {metric.replace('_', ' ')}", fontsize=10)
+        ax.set_ylabel(ylabel, fontsize=9)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.margins(y=0.15)
+fig.suptitle(f"chann_web servers, medians of alternated pinned runs (server CPU 0, wrk -t1 -c100 CPU 1)\n{title}",
+             fontsize=10)
+fig.tight_layout()
+fig.savefig(out, dpi=110)

@@ -1,0 +1,412 @@
+#!/usr/bin/env bash
+# bench/run.sh - mnet's benchmark suite (not part of the tests; see bench/README.md).
+#
+#   bench/run.sh [--quick] [--only LIST] [-n RUNS] [--conns N] [--no-plot]
+#
+#   --quick      short runs (wrk 3 s, 1 alternation, 256 MiB, 2,000 idle
+#                connections): a smoke test of the suite, not figures to quote
+#   --only LIST  comma-separated subset of: web,pipe,rwdata,conns,tls (default all)
+#   -n RUNS      alternations per comparison (default 3; rwdata/tls throughput use 2*RUNS-1)
+#   --conns N    idle connections held open (default 15000; needs ulimit -n > N + 100)
+#   --no-plot    skip the PNG
+#   --quiet-wait SECS  before each comparison, wait up to SECS for the machine
+#                to be idle (< 10% CPU busy over 1 s; default 300, quick 0):
+#                the machines are shared, and other work skews every figure
+#
+# Env: PEERS_DIR (peer servers; default bench/out/peers, built with
+#      ../shared/bench/peers/build.sh when missing), SHARED_BENCH (default
+#      ../shared/bench beside the repository), SERVER_CPU (0), CLIENT_CPU (1),
+#      PORT (18080).
+#
+# Every server runs pinned on SERVER_CPU, every client on CLIENT_CPU, all on
+# 127.0.0.1, each run bounded in time; servers are stopped by their PID.
+# Builds into bench/out (git-ignored). Prints a table of figures and ratios,
+# appends them to bench/results/results.csv, writes bench/results/latest.md
+# and bench/results/web.png.
+set -u
+set -o pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+OUT=$HERE/out
+RES=$HERE/results
+SHARED_BENCH=${SHARED_BENCH:-$(cd "$ROOT/.." && pwd)/shared/bench}
+PEERS_DIR=${PEERS_DIR:-$OUT/peers}
+SERVER_CPU=${SERVER_CPU:-0}
+CLIENT_CPU=${CLIENT_CPU:-1}
+PORT=${PORT:-18080}
+
+QUICK=0 ONLY=web,pipe,rwdata,conns,tls RUNS=3 CONNS=15000 PLOT=1 QUIET_WAIT=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) QUICK=1 ;;
+    --only) ONLY=$2; shift ;;
+    -n) RUNS=$2; shift ;;
+    --conns) CONNS=$2; shift ;;
+    --no-plot) PLOT=0 ;;
+    --quiet-wait) QUIET_WAIT=$2; shift ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ "$QUICK" = 1 ]; then
+  DUR=3s; RUNS=1; RW_BYTES=256M; CONNS=2000; CYCLE_SECS=2; HS_SECS=2
+else
+  DUR=10s; RW_BYTES=1G; CYCLE_SECS=5; HS_SECS=5
+fi
+RW_RUNS=$((2 * RUNS - 1))
+QUIET_WAIT=${QUIET_WAIT:-$([ "$QUICK" = 1 ] && echo 0 || echo 300)}
+want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "run.sh: $*"; exit 1; }
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+WORK=$OUT/runs/$STAMP
+mkdir -p "$WORK" "$RES"
+FIG=$WORK/figures.tsv   # section server metric value (one line per measurement)
+: >"$FIG"
+REV=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || cat "$ROOT/.bench_rev" 2>/dev/null || echo unknown)
+
+# ---- prerequisites and build ------------------------------------------------
+for t in wrk taskset ss cmake cargo python3 curl; do
+  command -v $t >/dev/null || { [ $t = wrk ] || [ $t = taskset ] || die "$t not found"; }
+done
+[ -d "$SHARED_BENCH" ] || die "shared bench kit not found at $SHARED_BENCH (set SHARED_BENCH)"
+if ! [ -x "$PEERS_DIR/epoll_web" ] || ! [ -x "$PEERS_DIR/mio_web" ] || ! [ -x "$PEERS_DIR/tokio_web" ] ||
+   ! [ -x "$PEERS_DIR/asio_web" ] || ! command -v wrk >/dev/null; then
+  log "== building the peer servers into $PEERS_DIR ($SHARED_BENCH/peers/build.sh; also installs wrk)"
+  "$SHARED_BENCH/peers/build.sh" "$PEERS_DIR" || die "peer build failed"
+fi
+log "== building the benchmark programs (bench/out)"
+GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
+if [ ! -f "$OUT/cmake/CMakeCache.txt" ]; then
+  cmake -S "$HERE" -B "$OUT/cmake" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release >"$WORK/cmake.log" 2>&1 ||
+    { tail -20 "$WORK/cmake.log"; die "cmake configure failed"; }
+fi
+cmake --build "$OUT/cmake" -j "$(nproc)" >>"$WORK/cmake.log" 2>&1 || { tail -30 "$WORK/cmake.log"; die "C++ build failed"; }
+CARGO_TARGET_DIR=$OUT/cargo cargo build --release --locked --quiet --manifest-path "$HERE/rust/Cargo.toml" \
+  >"$WORK/cargo.log" 2>&1 || { tail -30 "$WORK/cargo.log"; die "Rust build failed"; }
+CB=$OUT/cmake RB=$OUT/cargo/release
+BODY=$SHARED_BENCH/body.txt HELLO=$SHARED_BENCH/hello.txt
+if [ ! -f "$OUT/certs/server.key" ]; then "$RB/certs" "$OUT/certs" || die "certs failed"; fi
+CERT=$OUT/certs/server.crt KEY=$OUT/certs/server.key CA=$OUT/certs/ca.crt
+
+# ---- the machine ------------------------------------------------------------
+{
+  echo "rev $REV  $(date -u +%FT%TZ)  nproc $(nproc)  kernel $(uname -r)"
+  echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "busiest processes before the run:"
+  ps -eo pid,pcpu,etime,comm --sort=-pcpu | head -6
+} | tee "$WORK/machine.txt" >&2
+LOAD0=$(cut -d' ' -f1 /proc/loadavg)
+
+# ---- helpers ----------------------------------------------------------------
+SPID=
+cleanup() { if [ -n "$SPID" ]; then kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; fi; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+listening() { [ -n "$(ss -Hltn "sport = :$PORT" 2>/dev/null)" ]; }
+wait_port() {  # open|closed
+  local i
+  for i in $(seq 200); do
+    if [ "$1" = open ]; then listening && return 0; kill -0 "$SPID" 2>/dev/null || return 1
+    else listening || return 0; fi
+    sleep 0.05
+  done
+  return 1
+}
+start_srv() {  # LOG CMD... (pinned on SERVER_CPU)
+  local logf=$1; shift
+  listening && { wait_port closed || die "port $PORT busy (not ours)"; }
+  taskset -c "$SERVER_CPU" "$@" >"$logf" 2>&1 &
+  SPID=$!
+  wait_port open || { tail -5 "$logf" >&2; die "server did not listen: $*"; }
+}
+stop_srv() {
+  [ -n "$SPID" ] || return 0
+  kill "$SPID" 2>/dev/null
+  local i; for i in $(seq 50); do kill -0 "$SPID" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; SPID=
+  wait_port closed || log "warning: port $PORT still listening"
+}
+wait_srv_exit() {  # servers run with --once end by themselves; bounded wait
+  local i; for i in $(seq 100); do kill -0 "$SPID" 2>/dev/null || break; sleep 0.1; done
+  stop_srv
+}
+busy_pct() {  # whole-machine CPU busy % over 1 s (from /proc/stat)
+  local a b
+  a=$(awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $5 + $6}' /proc/stat); sleep 1
+  b=$(awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $5 + $6}' /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN {split(a, x, " "); split(b, y, " "); t = y[1] - x[1];
+    printf "%.0f", (t > 0 ? 100 * (1 - (y[2] - x[2]) / t) : 0)}'
+}
+wait_quiet() {  # LABEL: waits (bounded) for an idle machine; logs what it found
+  local t0=$SECONDS b
+  b=$(busy_pct)
+  while [ "$b" -ge 10 ] && [ $((SECONDS - t0)) -lt "$QUIET_WAIT" ]; do sleep 4; b=$(busy_pct); done
+  echo "$1: machine ${b}% busy before start (waited $((SECONDS - t0)) s)" >>"$WORK/machine.txt"
+  [ "$b" -lt 10 ] || log "warning: machine still ${b}% busy (other work) before $1"
+  fig busy "$1" busy_pct "$b"
+}
+cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+HZ=$(getconf CLK_TCK)
+fig() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$FIG"; }
+field() { awk -v k="$1" '{for (i = 1; i < NF; i++) if ($i == k) {print $(i + 1); exit}}'; }
+median() { sort -g | awk '{a[NR] = $1} END {if (!NR) {print "nan"; exit}
+  if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+med() { awk -F'\t' -v s="$1" -v w="$2" -v m="$3" '$1 == s && $2 == w && $3 == m {print $4}' "$FIG" | median; }
+to_ms() { awk -v t="$1" 'BEGIN { v = t + 0; u = t; sub(/^[0-9.]+/, "", u);
+  if (u == "us") v /= 1000; else if (u == "s") v *= 1000; else if (u == "m") v *= 60000; printf "%.3f", v }'; }
+
+# ---- 1, 2: chann_web against the limit and the peers (web_bench.sh, pinned) --
+peer_cmd() {  # NAME BODYFILE
+  case $1 in
+    limit) echo "$PEERS_DIR/epoll_web 127.0.0.1:{PORT} $2 et batch" ;;
+    mio) echo "$PEERS_DIR/mio_web 127.0.0.1:{PORT} $2" ;;
+    tokio) echo "$PEERS_DIR/tokio_web 127.0.0.1:{PORT} $2" ;;
+    asio) echo "$PEERS_DIR/asio_web 127.0.0.1:{PORT} $2" ;;
+  esac
+}
+P99_NOTE=
+web_section() {  # SECTION BODYFILE [WRK_SCRIPT SCRIPT_ARGS]
+  local sec=$1 body=$2 script=${3:-} sargs=${4:-} peer dir f who run p99 p99raw
+  for peer in limit mio tokio asio; do
+    dir=$WORK/$sec-$peer
+    wait_quiet "$sec-$peer"
+    log "== $sec: mnet (chann_web) vs $peer, $RUNS x $DUR each, alternated"
+    SCRIPT=$script SCRIPT_ARGS=$sargs SERVER_CPU=$SERVER_CPU WRK_CPU=$CLIENT_CPU "$SHARED_BENCH/web_bench.sh" -m pinned -n "$RUNS" -d "$DUR" -p "$PORT" -o "$dir" \
+      -X mnet -A "$CB/chann_web 127.0.0.1:{PORT} $body" -Y "$peer" -B "$(peer_cmd "$peer" "$body")" \
+      >"$dir.log" 2>&1 || { cat "$dir.log" >&2; die "web_bench.sh failed"; }
+    grep -E '^ +(mnet|'"$peer"') +pinned run|^ratio' "$dir.log" >&2
+    # Our own figures from the raw outputs. web_bench.sh's p99 column is taken
+    # from wrk's "99%" line; under pipelining wrk itself prints "0.00us" there
+    # (its latency histogram is not meaningful with several requests per
+    # write), which web_bench.sh turns into 0.000 ms and a p99 ratio of 0. We
+    # record such a p99 as missing instead, and keep wrk's max latency.
+    while IFS=$'\t' read -r who _ rps _ p99 errs non2xx run _ usreq; do
+      f=$dir/$who.pinned.$run.wrk
+      p99raw=$(awk '$1 == "99%" {print $2}' "$f")
+      fig "$sec" "$who" rps "$rps"
+      fig "$sec" "$who" cpu_us_req "$usreq"
+      fig "$sec" "$who" errors "$((errs + non2xx))"
+      if [ -n "$p99raw" ] && [ "$(to_ms "$p99raw")" != 0.000 ]; then
+        fig "$sec" "$who" p99_ms "$(to_ms "$p99raw")"
+      else
+        P99_NOTE="wrk printed '99% ${p99raw:-(none)}' for $sec: p99 not available there (web_bench.sh shows 0.000)"
+      fi
+      fig "$sec" "$who" max_ms "$(to_ms "$(awk '$1 == "Latency" {print $4; exit}' "$f")")"
+      # The pair it was measured in, for same-run ratios.
+      fig "$sec-$peer" "$who" rps "$rps"; fig "$sec-$peer" "$who" cpu_us_req "$usreq"
+      [ -n "$p99raw" ] && [ "$(to_ms "$p99raw")" != 0.000 ] && fig "$sec-$peer" "$who" p99_ms "$(to_ms "$p99raw")"
+    done <"$dir/results.tsv"
+  done
+}
+if want web; then web_section web "$BODY"; fi
+if want pipe; then web_section pipe "$HELLO" "$SHARED_BENCH/pipeline.lua" 8; fi
+
+# ---- 3: rwdata, 1 GiB echo: mnet's C++ echo server vs a blocking-socket pair --
+rw_one() {  # SECTION WHO CLIENT_EXTRA -- SERVER CMD...
+  local sec=$1 who=$2 extra=$3 i=$4; shift 5
+  local logf=$WORK/$sec.$who.$i
+  start_srv "$logf.server" "$@"
+  timeout 600 taskset -c "$CLIENT_CPU" "$RB/rw_client" "127.0.0.1:$PORT" "$RW_BYTES" $extra >"$logf.client" 2>&1
+  local rc=$?
+  wait_srv_exit
+  local c s; c=$(grep '^client' "$logf.client"); s=$(grep '^server' "$logf.server")
+  if [ $rc -ne 0 ] || [ -z "$s" ]; then
+    log "  $who run $i FAILED: $c $(tail -2 "$logf.server")"; fig "$sec" "$who" failed 1; return
+  fi
+  fig "$sec" "$who" mb_s "$(field mb_s <<<"$c")"
+  fig "$sec" "$who" server_rss_kb "$(field peak_rss_kb <<<"$s")"
+  fig "$sec" "$who" client_rss_kb "$(field peak_rss_kb <<<"$c")"
+  fig "$sec" "$who" server_cpu_s "$(field cpu_s <<<"$s")"
+  log "  $who run $i: $(field mb_s <<<"$c") MB/s  server peak RSS $(field peak_rss_kb <<<"$s") KB, cpu $(field cpu_s <<<"$s") s  client peak RSS $(field peak_rss_kb <<<"$c") KB  ($(awk '{print $NF}' <<<"$c"))"
+}
+if want rwdata; then
+  wait_quiet rwdata
+  log "== rwdata: $RW_BYTES echo, byte-checked, mnet C++ rw_echo vs blocking pair, $RW_RUNS alternations"
+  for i in $(seq "$RW_RUNS"); do
+    rw_one rwdata mnet "" "$i" -- "$CB/rw_echo" "127.0.0.1:$PORT" --once
+    rw_one rwdata blocking "" "$i" -- "$RB/block_echo" "127.0.0.1:$PORT"
+  done
+fi
+
+# ---- 4: connections -----------------------------------------------------------
+if want conns; then
+  need=$((CONNS + 200))
+  [ "$(ulimit -n)" -ge "$need" ] 2>/dev/null || ulimit -n "$need" 2>/dev/null ||
+    log "warning: ulimit -n is $(ulimit -n), below $need: some connections will fail"
+  idle_one() {  # WHO CMD...
+    local who=$1; shift
+    local logf=$WORK/idle.$who
+    start_srv "$logf.server" "$@"
+    sleep 0.6   # idle_heap prints its baseline at its first 500 ms tick
+    timeout 200 taskset -c "$CLIENT_CPU" python3 "$SHARED_BENCH/idle_conns.py" "127.0.0.1:$PORT" --pid "$SPID" -n "$CONNS" \
+      >"$logf.client" 2>&1
+    sleep 0.6
+    stop_srv
+    local per held
+    per=$(sed -n 's/^rss per idle connection: .* KB (\(-\{0,1\}[0-9]*\) bytes).*/\1/p' "$logf.client")
+    held=$(sed -n 's/^connections: \([0-9]*\) held.*/\1/p' "$logf.client")
+    log "  $who: $(head -2 "$logf.client" | tr '\n' ' ')-> ${per:-?} B RSS per idle connection"
+    fig idle "$who" rss_b_conn "${per:-nan}"
+    fig idle "$who" held "${held:-0}"
+    if [ "$who" = mnet_rust ]; then
+      # Heap of the Rust core: (live bytes with all connections held - before) / connections.
+      awk '$1 == "heap" {k++; b[k] = $3; c[k] = $7} END {
+             base = 1; top = 1; for (i = 1; i <= k; i++) if (c[i] > c[top]) top = i
+             if (c[top] > c[base]) printf "%.1f %d\n", (b[top] - b[base]) / (c[top] - c[base]), c[top] - c[base]; else print "nan 0" }' \
+        "$logf.server" >"$logf.heap"
+      read -r hb hn <"$logf.heap"
+      log "  mnet_rust: Rust core heap per idle connection: $hb bytes (over $hn connections)"
+      fig idle mnet_rust heap_b_conn "$hb"
+    fi
+  }
+  wait_quiet idle
+  log "== idle connections: $CONNS held open by idle_conns.py (RSS per connection)"
+  idle_one mnet "$CB/chann_web" "127.0.0.1:$PORT" "$BODY"
+  idle_one mnet_rust "$RB/idle_heap" "127.0.0.1:$PORT" "$BODY"
+  idle_one limit "$PEERS_DIR/epoll_web" "127.0.0.1:$PORT" "$BODY" et batch
+  idle_one mio "$PEERS_DIR/mio_web" "127.0.0.1:$PORT" "$BODY"
+
+  wait_quiet cycles
+  log "== connection cycles (connect, 1 request, close; 16 in flight) for ${CYCLE_SECS}s, $RUNS alternations"
+  cycle_one() {  # WHO RUN CMD...
+    local who=$1 i=$2; shift 2
+    local logf=$WORK/cycle.$who.$i t0 t1 c n
+    start_srv "$logf.server" "$@"
+    t0=$(cpu_ticks "$SPID")
+    timeout 60 taskset -c "$CLIENT_CPU" "$RB/conn_cycle" "127.0.0.1:$PORT" --secs "$CYCLE_SECS" >"$logf.client" 2>&1
+    t1=$(cpu_ticks "$SPID")
+    stop_srv
+    c=$(grep '^client' "$logf.client"); n=$(field cycles <<<"$c")
+    fig cycles "$who" per_s "$(field per_s <<<"$c")"
+    fig cycles "$who" failed "$(field failed <<<"$c")"
+    fig cycles "$who" cpu_us_cycle "$(awk -v a="$t0" -v b="$t1" -v h="$HZ" -v n="$n" 'BEGIN {printf "%.2f", (n > 0 ? 1e6 * (b - a) / h / n : 0)}')"
+    log "  $who run $i: $(field per_s <<<"$c") cycles/s, $(field failed <<<"$c") failed, server $(awk -v a="$t0" -v b="$t1" -v h="$HZ" -v n="$n" 'BEGIN {printf "%.2f", (n > 0 ? 1e6 * (b - a) / h / n : 0)}') us CPU/cycle"
+  }
+  for i in $(seq "$RUNS"); do
+    cycle_one mnet "$i" "$CB/chann_web" "127.0.0.1:$PORT" "$BODY"
+    cycle_one limit "$i" "$PEERS_DIR/epoll_web" "127.0.0.1:$PORT" "$BODY" et batch
+    cycle_one mio "$i" "$PEERS_DIR/mio_web" "127.0.0.1:$PORT" "$BODY"
+  done
+fi
+
+# ---- 5: TLS: mnet "tls" channels vs rustls + mio ---------------------------------
+if want tls; then
+  wait_quiet tls
+  log "== TLS throughput: $RW_BYTES echo, byte-checked, mnet C++ rw_echo --tls vs rustls+mio tls_peer, $RW_RUNS alternations"
+  for i in $(seq "$RW_RUNS"); do
+    rw_one tls mnet "--tls $CA" "$i" -- "$CB/rw_echo" "127.0.0.1:$PORT" --once --tls "$CERT" "$KEY"
+    rw_one tls rustls_mio "--tls $CA" "$i" -- "$RB/tls_peer" "127.0.0.1:$PORT" "$CERT" "$KEY" --once
+  done
+  wait_quiet tls_hs
+  log "== TLS handshakes (full, no resumption; 16 in flight) for ${HS_SECS}s, $RUNS alternations"
+  hs_one() {  # WHO RUN CMD...
+    local who=$1 i=$2; shift 2
+    local logf=$WORK/hs.$who.$i t0 t1 c n
+    start_srv "$logf.server" "$@"
+    t0=$(cpu_ticks "$SPID")
+    timeout 60 taskset -c "$CLIENT_CPU" "$RB/tls_hs" "127.0.0.1:$PORT" "$CA" --secs "$HS_SECS" >"$logf.client" 2>&1
+    t1=$(cpu_ticks "$SPID")
+    stop_srv
+    c=$(grep '^client' "$logf.client"); n=$(field handshakes <<<"$c")
+    fig tls_hs "$who" per_s "$(field per_s <<<"$c")"
+    fig tls_hs "$who" failed "$(field failed <<<"$c")"
+    fig tls_hs "$who" cpu_us_hs "$(awk -v a="$t0" -v b="$t1" -v h="$HZ" -v n="$n" 'BEGIN {printf "%.1f", (n > 0 ? 1e6 * (b - a) / h / n : 0)}')"
+    log "  $who run $i: $(field per_s <<<"$c") handshakes/s, $(field failed <<<"$c") failed, server $(awk -v a="$t0" -v b="$t1" -v h="$HZ" -v n="$n" 'BEGIN {printf "%.1f", (n > 0 ? 1e6 * (b - a) / h / n : 0)}') us CPU/handshake"
+  }
+  for i in $(seq "$RUNS"); do
+    hs_one mnet "$i" "$CB/rw_echo" "127.0.0.1:$PORT" --tls "$CERT" "$KEY"
+    hs_one rustls_mio "$i" "$RB/tls_peer" "127.0.0.1:$PORT" "$CERT" "$KEY"
+  done
+fi
+LOAD1=$(cut -d' ' -f1 /proc/loadavg)
+
+# ---- summary: table, ratios, CSV, markdown, plot ----------------------------------
+CSV=$RES/results.csv
+[ -s "$CSV" ] || echo "date,rev,mode,load_before,load_after,section,server,metric,median,runs,ratio_to,ratio" >"$CSV"
+MODE=$([ "$QUICK" = 1 ] && echo quick || echo full)
+MD=$WORK/summary.md
+{
+  echo "Run $STAMP, rev $REV, $MODE mode, load average $LOAD0 before / $LOAD1 after; medians of alternated runs."
+  echo
+  echo "| section | server | metric | median | vs | ratio | target |"
+  echo "|---|---|---|---|---|---|---|"
+} >"$MD"
+row() {  # SECTION SERVER METRIC [REF_SECTION REF_SERVER TARGET]
+  local v r=  n
+  v=$(med "$1" "$2" "$3")
+  n=$(awk -F'\t' -v s="$1" -v w="$2" -v m="$3" '$1 == s && $2 == w && $3 == m' "$FIG" | wc -l)
+  [ "$n" -gt 0 ] || return 0
+  if [ -n "${5:-}" ]; then
+    local ref; ref=$(med "$4" "$5" "$3")
+    r=$(awk -v a="$v" -v b="$ref" 'BEGIN {if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.3f", a / b}')
+  fi
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$3" "$v" "${5:+$5}" "${r:-}" "${6:-}" >>"$MD"
+  echo "$STAMP,$REV,$MODE,$LOAD0,$LOAD1,$1,$2,$3,$v,$n,${5:-},${r:-}" >>"$CSV"
+}
+for sec in web pipe; do
+  want "$sec" || continue
+  for peer in limit mio tokio asio; do
+    case $sec-$peer in
+      web-limit) tc="≤ 1.02"; tr="≥ 0.98"; tp="≤ 1.1" ;;
+      pipe-limit) tc="≤ 1.5"; tr="≥ 0.8"; tp="" ;;
+      web-*) tc="< 1"; tr=""; tp="" ;;
+      *) tc="≈ 1/3"; tr=""; tp="" ;;
+    esac
+    row "$sec-$peer" mnet cpu_us_req "$sec-$peer" "$peer" "$tc"
+    row "$sec-$peer" "$peer" cpu_us_req
+    row "$sec-$peer" mnet rps "$sec-$peer" "$peer" "$tr"
+    row "$sec-$peer" "$peer" rps
+    row "$sec-$peer" mnet p99_ms "$sec-$peer" "$peer" "$tp"
+    row "$sec-$peer" "$peer" p99_ms
+  done
+done
+if want rwdata; then
+  row rwdata mnet mb_s rwdata blocking "≥ 0.9"; row rwdata blocking mb_s
+  row rwdata mnet server_rss_kb "" "" "≤ 32768"; row rwdata blocking server_rss_kb
+  row rwdata mnet client_rss_kb; row rwdata blocking client_rss_kb
+  row rwdata mnet server_cpu_s rwdata blocking; row rwdata blocking server_cpu_s
+fi
+if want conns; then
+  row idle mnet rss_b_conn idle limit "≤ 1024 B"; row idle mnet held
+  row idle mnet_rust heap_b_conn "" "" "≤ 256 B"; row idle mnet_rust rss_b_conn
+  row idle limit rss_b_conn; row idle mio rss_b_conn
+  row cycles mnet cpu_us_cycle cycles limit; row cycles limit cpu_us_cycle; row cycles mio cpu_us_cycle
+  row cycles mnet per_s cycles limit; row cycles limit per_s; row cycles mio per_s
+  row cycles mnet cpu_us_cycle cycles mio
+fi
+if want tls; then
+  row tls mnet mb_s tls rustls_mio; row tls rustls_mio mb_s
+  row tls mnet server_rss_kb tls rustls_mio; row tls rustls_mio server_rss_kb
+  row tls mnet server_cpu_s tls rustls_mio; row tls rustls_mio server_cpu_s
+  row tls_hs mnet per_s tls_hs rustls_mio; row tls_hs rustls_mio per_s
+  row tls_hs mnet cpu_us_hs tls_hs rustls_mio; row tls_hs rustls_mio cpu_us_hs
+fi
+[ -n "$P99_NOTE" ] && { echo; echo "Note: $P99_NOTE."; } >>"$MD"
+{ echo; echo "Machine CPU busy before each comparison (other work; < 10% is quiet):" \
+    "$(awk -F'\t' '$1 == "busy" {printf "%s %s%%  ", $2, $4}' "$FIG")"; } >>"$MD"
+grep -q FAILED "$WORK"/*.client 2>/dev/null && { echo; echo "Some runs FAILED: see $WORK."; } >>"$MD"
+cp "$MD" "$RES/latest.md"
+cp "$FIG" "$RES/latest-figures.tsv"
+echo
+cat "$MD"
+echo
+echo "raw outputs: $WORK; CSV: $CSV"
+
+if [ "$PLOT" = 1 ] && { want web || want pipe; }; then
+  PY=python3
+  if ! $PY -c 'import matplotlib' 2>/dev/null; then
+    if ! PYTHONPATH=$OUT/pylib $PY -c 'import matplotlib' 2>/dev/null; then
+      log "== installing matplotlib into bench/out/pylib (pip)"
+      $PY -m pip install -q --target "$OUT/pylib" matplotlib >"$WORK/pip.log" 2>&1 || log "pip install matplotlib failed: no plot"
+    fi
+  fi
+  PYTHONPATH=$OUT/pylib${PYTHONPATH:+:$PYTHONPATH} $PY "$HERE/plot.py" "$FIG" "$RES/web.png" "$STAMP $REV $MODE" &&
+    echo "plot: $RES/web.png"
+fi
+exit 0
