@@ -137,6 +137,15 @@ pub fn resolve(s: &str) -> Result<Vec<SocketAddr>> {
     }
 }
 
+/// The parts of an address string without resolving anything: a numeric
+/// IP (`Ok`) or a checked host name (`Err`), and the port.
+pub(crate) fn ip_or_name(s: &str) -> Result<(std::result::Result<IpAddr, &str>, u16)> {
+    Ok(match split(s)? {
+        (Host::Ip(ip), port) => (Ok(ip), port),
+        (Host::Name(name), port) => (Err(name), port),
+    })
+}
+
 /// The host part of an address string, without brackets: what a TLS client
 /// names the server by.
 pub(crate) fn host_of(s: &str) -> Result<String> {

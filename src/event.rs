@@ -27,6 +27,13 @@ pub enum Event {
     /// opted in with [`Reactor::set_half_close`](crate::Reactor::set_half_close);
     /// others get DISCONNECT with err 0.
     Eof = 7,
+    /// A [`Reactor::lookup`](crate::Reactor::lookup) finished: [`Msg::err`]
+    /// is 0, or [`DNS_NOT_FOUND`](crate::DNS_NOT_FOUND),
+    /// [`DNS_TIMED_OUT`](crate::DNS_TIMED_OUT) or
+    /// [`DNS_FAILED`](crate::DNS_FAILED);
+    /// [`Reactor::lookup_result`](crate::Reactor::lookup_result) has the
+    /// addresses or the reason. Once per lookup.
+    Resolved = 8,
 }
 
 impl Event {
@@ -40,6 +47,7 @@ impl Event {
             5 => Event::Disconnect,
             6 => Event::Timer,
             7 => Event::Eof,
+            8 => Event::Resolved,
             _ => return None,
         })
     }

@@ -67,6 +67,7 @@
 
 mod addr;
 mod chann;
+mod dns;
 mod error;
 mod event;
 mod flow;
@@ -74,6 +75,7 @@ mod ffi;
 mod handle;
 mod ops;
 mod reactor;
+mod resolv_conf;
 mod sendq;
 mod socket;
 mod timer;
@@ -82,11 +84,13 @@ mod tls_events;
 
 pub use addr::{format_addr, parse_addr, resolve, MAX_ADDR_LEN};
 pub use chann::{Kind, State};
+pub use dns::{DNS_FAILED, DNS_NOT_FOUND, DNS_TIMED_OUT};
 pub use error::{Error, Result};
 pub use event::{Event, Msg};
 pub use handle::Handle;
 pub use ops::Direction;
 pub use reactor::Reactor;
+pub use resolv_conf::ResolverConfig;
 pub use timer::now_micros;
 pub use tls::{TlsConfig, TlsConfigBuilder};
 pub use tls_events::{TLS_PROTOCOL_ERROR, TLS_TRUNCATED};

@@ -53,6 +53,10 @@ impl Reactor {
     pub fn disconnect(&mut self, h: Handle) -> Result<()> {
         let c = self.get_mut(h)?;
         if c.sock.is_none() {
+            if c.state == State::Connecting {
+                c.detach(); // a connect still resolving its host name
+                self.cancel_lookup_of(h);
+            }
             return Ok(());
         }
         if c.kind == Kind::Tls {
@@ -101,9 +105,21 @@ impl Reactor {
     /// before giving up. An error returned here means no event will follow.
     /// For UDP the socket is connected at once (no event) and `send` goes to
     /// `addr`. Resets the SEND event.
+    ///
+    /// A host name is looked up in the hosts file, then by the reactor's
+    /// asynchronous resolver (see [`Reactor::lookup`]): never a blocking
+    /// call. While DNS runs the channel is CONNECTING (a UDP one too, which
+    /// then gets CONNECTED); a failed lookup ends the connect with one
+    /// DISCONNECT, err [`DNS_NOT_FOUND`](crate::DNS_NOT_FOUND),
+    /// [`DNS_TIMED_OUT`](crate::DNS_TIMED_OUT) or
+    /// [`DNS_FAILED`](crate::DNS_FAILED), and the reason in
+    /// [`Reactor::resolve_error`].
     pub fn connect(&mut self, h: Handle, addr: &str) -> Result<()> {
         require(self.get(h)?.state, State::Disconnect, "connect")?;
-        let mut addrs = addr::resolve(addr)?;
+        let mut addrs = match self.connect_target(h, addr)? {
+            crate::dns::Target::Addrs(addrs) => addrs,
+            crate::dns::Target::Name(name, port) => return self.connect_by_name(h, name, port),
+        };
         if addrs.iter().any(|a| a.port() == 0) {
             return Err(Error::addr(addr, "port 0 is not a valid destination"));
         }

@@ -89,6 +89,8 @@ pub struct Reactor {
     pub(crate) dirty: Vec<Handle>,
     /// Listeners waiting out EMFILE/ENFILE: (retry time, listener).
     accept_retry: Vec<(u64, Handle)>,
+    /// The asynchronous resolver (`dns.rs`): its lookups and UDP channels.
+    pub(crate) dns: crate::dns::Resolver,
 }
 
 impl std::fmt::Debug for Reactor {
@@ -119,13 +121,14 @@ impl Reactor {
             send_watch: Vec::new(),
             dirty: Vec::new(),
             accept_retry: Vec::new(),
+            dns: Default::default(),
         })
     }
 
     /// Number of open channels (listeners, connections, UDP sockets, and
     /// channels without a socket yet), including accepted ones.
     pub fn count(&self) -> usize {
-        self.channs.len()
+        self.channs.len() - self.internal_count()
     }
 
     pub(crate) fn get(&self, h: Handle) -> Result<&Chann> {
@@ -211,7 +214,7 @@ impl Reactor {
         }
         self.events = Some(events);
         self.raise_level_events();
-        Ok(self.channs.len())
+        Ok(self.count())
     }
 
     /// How long the next wait may last.
@@ -662,6 +665,10 @@ impl Reactor {
                 }
                 continue;
             };
+            if self.is_internal(q.chann) {
+                self.dns_event(q); // the resolver's own UDP channels
+                continue;
+            }
             let Ok(c) = self.get(q.chann) else {
                 if q.event == Event::Accept {
                     let _ = self.close(q.accepted);
@@ -675,6 +682,7 @@ impl Reactor {
                 Event::Timer => c.timer.armed(),
                 Event::Accept => self.get(q.accepted).is_ok(),
                 Event::Connected | Event::Disconnect => c.epoch == q.epoch,
+                Event::Resolved => self.lookup_seq(q.chann) == Some(q.epoch),
             };
             if live {
                 return Some(Msg {

@@ -120,3 +120,4 @@ pub fn env_bytes(name: &str, default: u64) -> u64 {
 }
 
 pub mod certs;
+pub mod dns;
