@@ -170,6 +170,7 @@ impl Chann {
             opts: SockOpts {
                 bufsize: 0,
                 broadcast: kind == Kind::Broadcast,
+                reuse_port: false,
             },
             plan: None,
             recv_round: 0,

@@ -78,6 +78,7 @@ mod reactor;
 mod resolv_conf;
 mod sendq;
 mod socket;
+mod sockopt;
 mod timer;
 mod tls;
 mod tls_events;

@@ -20,6 +20,8 @@ pub(crate) struct SockOpts {
     pub bufsize: u32,
     /// SO_BROADCAST (broadcast channels).
     pub broadcast: bool,
+    /// SO_REUSEPORT on listening sockets (see `sockopt.rs`).
+    pub reuse_port: bool,
 }
 
 /// The socket a channel owns, by role.
@@ -65,6 +67,9 @@ pub(crate) fn apply_bufsize(s: &SockRef<'_>, bytes: u32) -> io::Result<()> {
 pub(crate) fn tcp_listen(addr: &SocketAddr, backlog: i32, opts: SockOpts) -> io::Result<TcpListener> {
     let s = new_socket(addr, Type::STREAM, Protocol::TCP, opts)?;
     s.set_reuse_address(true)?;
+    if opts.reuse_port {
+        s.set_reuse_port(true)?;
+    }
     s.bind(&(*addr).into())?;
     s.listen(backlog.max(1))?;
     Ok(TcpListener::from_std(s.into()))
@@ -85,6 +90,9 @@ pub(crate) fn tcp_connect(addr: &SocketAddr, opts: SockOpts) -> io::Result<TcpSt
 pub(crate) fn udp_bind(addr: &SocketAddr, opts: SockOpts) -> io::Result<UdpSocket> {
     let s = new_socket(addr, Type::DGRAM, Protocol::UDP, opts)?;
     s.set_reuse_address(true)?;
+    if opts.reuse_port {
+        s.set_reuse_port(true)?;
+    }
     if opts.broadcast {
         s.set_broadcast(true)?;
     }
