@@ -47,6 +47,13 @@ impl Chann {
         self.ext.as_ref().is_some_and(|x| x.half_close)
     }
 
+    /// Both directions of a half-closed connection are done: the peer's FIN
+    /// was delivered as EOF and ours went out. Nothing can move any more, so
+    /// the connection ends with DISCONNECT (err 0).
+    pub(crate) fn both_finished(&self) -> bool {
+        self.ext.as_ref().is_some_and(|x| x.eof && x.write_shut) && self.sendq.is_empty()
+    }
+
     /// After the queue drained: send the FIN `shutdown_write` asked for.
     pub(crate) fn finish_shutdown(&mut self) {
         let Some(x) = self.ext.as_mut() else {

@@ -287,6 +287,11 @@ impl Reactor {
         let Ok(c) = self.get_mut(h) else {
             return;
         };
+        if c.both_finished() {
+            // Our FIN went out after the peer's EOF: the kernel reports the
+            // change, and the connection is over.
+            return self.lost(h, 0);
+        }
         if c.tls_active() {
             return self.tls_ready(h, ev);
         }
@@ -685,13 +690,19 @@ impl Reactor {
                 Event::Resolved => self.lookup_seq(q.chann) == Some(q.epoch),
             };
             if live {
-                return Some(Msg {
+                let msg = Msg {
                     event: q.event,
                     chann: q.chann,
                     accepted: q.accepted,
                     err: q.err,
                     opaque: c.opaque,
-                });
+                };
+                if q.event == Event::Eof && c.both_finished() {
+                    // Our side was shut first: with this EOF both are done,
+                    // and DISCONNECT follows in this round.
+                    self.lost(q.chann, 0);
+                }
+                return Some(msg);
             }
         }
     }

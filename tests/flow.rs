@@ -163,3 +163,46 @@ fn idle_timeout_disconnects_with_etimedout() {
     let mut b = [0u8; 1];
     assert_eq!(peer.read(&mut b).unwrap(), 0, "the peer sees the close");
 }
+
+/// Half-close both ways, in either order: EOF, then one DISCONNECT (err 0)
+/// once both FINs are out, and the channel is free to connect again.
+fn half_close_ends_with_one_disconnect(shut_first: bool) {
+    let (mut r, srv, mut peer) = accepted_pair();
+    r.set_half_close(srv, true).unwrap();
+    if shut_first {
+        r.send(srv, b"early").unwrap();
+        r.shutdown_write(srv).unwrap();
+        let mut got = Vec::new();
+        peer.read_to_end(&mut got).unwrap();
+        assert_eq!(got, b"early");
+        peer.shutdown(Shutdown::Write).unwrap();
+    } else {
+        peer.shutdown(Shutdown::Write).unwrap();
+    }
+    let mut events = Vec::new();
+    run_until(&mut r, Duration::from_secs(5), "EOF and DISCONNECT", |r, m| {
+        events.push((m.event, m.err));
+        if m.event == Event::Eof && !shut_first {
+            r.send(srv, b"late").unwrap();
+            r.shutdown_write(srv).unwrap();
+        }
+        m.event == Event::Disconnect
+    });
+    assert_eq!(events, vec![(Event::Eof, 0), (Event::Disconnect, 0)]);
+    assert_eq!(r.state(srv).unwrap(), mnet::State::Disconnect);
+    if !shut_first {
+        let mut got = Vec::new();
+        peer.read_to_end(&mut got).unwrap();
+        assert_eq!(got, b"late");
+    }
+}
+
+#[test]
+fn half_close_peer_first_then_ours_ends_in_disconnect() {
+    half_close_ends_with_one_disconnect(false);
+}
+
+#[test]
+fn half_close_ours_first_then_peer_ends_in_disconnect() {
+    half_close_ends_with_one_disconnect(true);
+}
