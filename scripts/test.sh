@@ -1,21 +1,44 @@
 #!/usr/bin/env bash
-# The whole test suite: the Rust tests (cargo test) and the C++ tests (CTest),
-# built with CMake in build/, and the consumer checks (a project using the
-# installed package, and one using add_subdirectory). Installs cmake first
-# when it is missing.
+# The whole test suite, as CI runs it:
+#   1. the Rust tests (cargo test, debug assertions on);
+#   2. the C++ tests (CTest), built with CMake in build/;
+#   3. the consumer checks (a project using the installed package, and one
+#      using add_subdirectory);
+#   4. the C++ tests again under AddressSanitizer + UBSan (build-asan/, with
+#      the byte-checked transfers cut to 64 MiB);
+#   5. the fuzz targets, 60 s each from the committed corpus
+#      (MNET_FUZZ_SECONDS=0 skips them; cargo-fuzz is installed if missing).
+# Installs cmake first when it is missing.
 #
 #   scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-tools.sh
+started=$SECONDS
+step() { echo "== $1 (at $((SECONDS - started)) s)"; }
 
-echo "== cargo test"
+step "cargo test"
 cargo test --locked
 
-echo "== C++ build and CTest"
+step "C++ build and CTest"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)"
 ctest --test-dir build --output-on-failure
 
-echo "== consumer checks (find_package after install, add_subdirectory)"
+step "consumer checks (find_package after install, add_subdirectory)"
 tests/consumer/run.sh build
+
+step "C++ tests under AddressSanitizer + UBSan"
+# Same Rust core as build/ (the sanitizers instrument the C++ face, the
+# examples and the tests).
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DMNET_SANITIZE=ON \
+      -DMNET_CARGO_TARGET_DIR="$PWD/build/cargo" >/dev/null
+cmake --build build-asan -j "$(nproc)"
+MNET_RWDATA_BYTES=$((64 << 20)) ctest --test-dir build-asan --output-on-failure -j 2
+
+fuzz_secs=${MNET_FUZZ_SECONDS:-60}
+if [ "$fuzz_secs" -gt 0 ]; then
+    step "fuzz, ${fuzz_secs} s per target"
+    scripts/fuzz.sh "$fuzz_secs"
+fi
+step "all tests passed"
