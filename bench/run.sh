@@ -9,9 +9,14 @@
 #   -n RUNS      alternations per comparison (default 3; rwdata/tls throughput use 2*RUNS-1)
 #   --conns N    idle connections held open (default 15000; needs ulimit -n > N + 100)
 #   --no-plot    skip the PNG
-#   --quiet-wait SECS  before each comparison, wait up to SECS for the machine
-#                to be idle (< 10% CPU busy over 1 s; default 300, quick 0):
-#                the machines are shared, and other work skews every figure
+#   --quiet-wait SECS  before each alternation, wait up to SECS for the machine
+#                to be idle (< 10% CPU busy over 1 s; default 300, quick 0).
+#                The machines are shared and other work skews every figure, so
+#                an alternation during which other processes used more than
+#                OTHERS_MAX (15) % of a CPU is discarded and run again, at most
+#                RETRIES (3; quick 0) times.
+#   --budget MIN after MIN minutes (default 60) stop waiting and retrying:
+#                finish the remaining measurements as they come
 #
 # Env: PEERS_DIR (peer servers; default bench/out/peers, built with
 #      ../shared/bench/peers/build.sh when missing), SHARED_BENCH (default
@@ -36,7 +41,7 @@ SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-18080}
 
-QUICK=0 ONLY=web,pipe,rwdata,conns,tls RUNS=3 CONNS=15000 PLOT=1 QUIET_WAIT=
+QUICK=0 ONLY=web,pipe,rwdata,conns,tls RUNS=3 CONNS=15000 PLOT=1 QUIET_WAIT= BUDGET_MIN=60
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=1 ;;
@@ -45,7 +50,8 @@ while [ $# -gt 0 ]; do
     --conns) CONNS=$2; shift ;;
     --no-plot) PLOT=0 ;;
     --quiet-wait) QUIET_WAIT=$2; shift ;;
-    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --budget) BUDGET_MIN=$2; shift ;;
+    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -146,14 +152,49 @@ busy_pct() {  # whole-machine CPU busy % over 1 s (from /proc/stat)
 wait_quiet() {  # LABEL: waits (bounded) for an idle machine; logs what it found
   local t0=$SECONDS b
   b=$(busy_pct)
-  while [ "$b" -ge 10 ] && [ $((SECONDS - t0)) -lt "$QUIET_WAIT" ]; do sleep 4; b=$(busy_pct); done
+  while [ "$b" -ge 10 ] && [ $((SECONDS - t0)) -lt "$QUIET_WAIT" ] && [ "$SECONDS" -lt $((BUDGET_MIN * 60)) ]; do
+    sleep 4; b=$(busy_pct)
+  done
   echo "$1: machine ${b}% busy before start (waited $((SECONDS - t0)) s)" >>"$WORK/machine.txt"
   [ "$b" -lt 10 ] || log "warning: machine still ${b}% busy (other work) before $1"
-  fig busy "$1" busy_pct "$b"
+  printf 'busy\t%s\tbusy_pct\t%s\n' "$1" "$b" >>"$FIG"
 }
 cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 HZ=$(getconf CLK_TCK)
-fig() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$FIG"; }
+PENDING=
+fig() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"${PENDING:-$FIG}"; }
+# CPU used by other work while we measure: machine busy time minus our own
+# (this shell, its children and every descendant it reaped), as % of one CPU.
+jiff_machine() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+jiff_ours() { awk '{sub(/^.*\) /, ""); print $12 + $13 + $14 + $15}' "/proc/$$/stat"; }
+# alternation LABEL FUNC ARGS...: runs one alternation (FUNC), repeated (at most
+# RETRIES more times, after waiting for a quiet machine) while other work used
+# more than OTHERS_MAX % of a CPU during it; figures of a rejected attempt are
+# dropped, those of the last attempt are kept if none was clean.
+OTHERS_MAX=${OTHERS_MAX:-15} RETRIES=${RETRIES:-$([ "$QUICK" = 1 ] && echo 0 || echo 3)}
+REJECTED=0
+alternation() {
+  local label=$1 try m0 o0 t0 m1 o1 t1 others; shift
+  for try in $(seq 0 "$RETRIES"); do
+    wait_quiet "$label"
+    PENDING=$WORK/pending.tsv; : >"$PENDING"
+    m0=$(jiff_machine); o0=$(jiff_ours); t0=$(date +%s.%N)
+    "$@"
+    m1=$(jiff_machine); o1=$(jiff_ours); t1=$(date +%s.%N)
+    others=$(awk -v a="$m0" -v b="$m1" -v c="$o0" -v d="$o1" -v x="$t0" -v y="$t1" -v h="$HZ" \
+      'BEGIN {v = 100 * ((b - a) - (d - c)) / h / (y - x); printf "%.0f", (v < 0 ? 0 : v)}')
+    echo "$label try $try: other work used ${others}% of a CPU" >>"$WORK/machine.txt"
+    if [ "$others" -le "$OTHERS_MAX" ] || [ "$try" = "$RETRIES" ] || [ "$SECONDS" -ge $((BUDGET_MIN * 60)) ]; then
+      [ "$others" -le "$OTHERS_MAX" ] || { log "  $label: other work still used ${others}% of a CPU; kept anyway"; fig others "$label" dirty 1; }
+      cat "$PENDING" >>"$FIG"; PENDING=
+      fig others "$label" others_pct "$others"
+      return
+    fi
+    REJECTED=$((REJECTED + 1))
+    log "  $label: other work used ${others}% of a CPU during the run: discarded, again"
+    PENDING=
+  done
+}
 field() { awk -v k="$1" '{for (i = 1; i < NF; i++) if ($i == k) {print $(i + 1); exit}}'; }
 median() { sort -g | awk '{a[NR] = $1} END {if (!NR) {print "nan"; exit}
   if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
@@ -170,38 +211,44 @@ peer_cmd() {  # NAME BODYFILE
     asio) echo "$PEERS_DIR/asio_web 127.0.0.1:{PORT} $2" ;;
   esac
 }
-P99_NOTE=
-web_section() {  # SECTION BODYFILE [WRK_SCRIPT SCRIPT_ARGS]
-  local sec=$1 body=$2 script=${3:-} sargs=${4:-} peer dir f who run p99 p99raw
-  for peer in limit mio tokio asio; do
-    dir=$WORK/$sec-$peer
-    wait_quiet "$sec-$peer"
-    log "== $sec: mnet (chann_web) vs $peer, $RUNS x $DUR each, alternated"
-    SCRIPT=$script SCRIPT_ARGS=$sargs SERVER_CPU=$SERVER_CPU WRK_CPU=$CLIENT_CPU "$SHARED_BENCH/web_bench.sh" -m pinned -n "$RUNS" -d "$DUR" -p "$PORT" -o "$dir" \
-      -X mnet -A "$CB/chann_web 127.0.0.1:{PORT} $body" -Y "$peer" -B "$(peer_cmd "$peer" "$body")" \
-      >"$dir.log" 2>&1 || { cat "$dir.log" >&2; die "web_bench.sh failed"; }
-    grep -E '^ +(mnet|'"$peer"') +pinned run|^ratio' "$dir.log" >&2
-    # Our own figures from the raw outputs. web_bench.sh's p99 column is taken
-    # from wrk's "99%" line; under pipelining wrk itself prints "0.00us" there
-    # (its latency histogram is not meaningful with several requests per
-    # write), which web_bench.sh turns into 0.000 ms and a p99 ratio of 0. We
-    # record such a p99 as missing instead, and keep wrk's max latency.
-    while IFS=$'\t' read -r who _ rps _ p99 errs non2xx run _ usreq; do
-      f=$dir/$who.pinned.$run.wrk
-      p99raw=$(awk '$1 == "99%" {print $2}' "$f")
-      fig "$sec" "$who" rps "$rps"
-      fig "$sec" "$who" cpu_us_req "$usreq"
-      fig "$sec" "$who" errors "$((errs + non2xx))"
+web_pair() {  # SECTION PEER BODY SCRIPT SCRIPT_ARGS RUN (one A B alternation)
+  local sec=$1 peer=$2 body=$3 script=$4 sargs=$5 r=$6 dir f who run p99 p99raw rps errs non2xx usreq
+  dir=$WORK/$sec-$peer/r$r.$(date +%s)
+  SCRIPT=$script SCRIPT_ARGS=$sargs SERVER_CPU=$SERVER_CPU WRK_CPU=$CLIENT_CPU "$SHARED_BENCH/web_bench.sh" \
+    -m pinned -n 1 -d "$DUR" -p "$PORT" -o "$dir" \
+    -X mnet -A "$CB/chann_web 127.0.0.1:{PORT} $body" -Y "$peer" -B "$(peer_cmd "$peer" "$body")" \
+    >"$dir.log" 2>&1 || { cat "$dir.log" >&2; die "web_bench.sh failed"; }
+  grep -E 'pinned +run' "$dir.log" | sed "s/run 1\/1/run $r\/$RUNS/" >&2
+  # Our own figures from the raw outputs. web_bench.sh's p99 column is wrk's
+  # "99%" line; at high rates wrk itself prints "0.00us" there (its
+  # coordinated-omission correction adds samples below the histogram's
+  # recorded minimum, which its percentile scan never visits), which
+  # web_bench.sh turns into 0.000 ms and a p99 ratio of 0. Such a p99 is
+  # recorded as missing here, and wrk's max latency is kept beside it.
+  while IFS=$'\t' read -r who _ rps _ p99 errs non2xx run _ usreq; do
+    f=$dir/$who.pinned.$run.wrk
+    p99raw=$(awk '$1 == "99%" {print $2}' "$f")
+    for k in "$sec" "$sec-$peer"; do
+      fig "$k" "$who" rps "$rps"
+      fig "$k" "$who" cpu_us_req "$usreq"
+      fig "$k" "$who" errors "$((errs + non2xx))"
+      fig "$k" "$who" max_ms "$(to_ms "$(awk '$1 == "Latency" {print $4; exit}' "$f")")"
       if [ -n "$p99raw" ] && [ "$(to_ms "$p99raw")" != 0.000 ]; then
-        fig "$sec" "$who" p99_ms "$(to_ms "$p99raw")"
+        fig "$k" "$who" p99_ms "$(to_ms "$p99raw")"
       else
-        P99_NOTE="wrk printed '99% ${p99raw:-(none)}' for $sec: p99 not available there (web_bench.sh shows 0.000)"
+        fig "$k" "$who" p99_missing 1
       fi
-      fig "$sec" "$who" max_ms "$(to_ms "$(awk '$1 == "Latency" {print $4; exit}' "$f")")"
-      # The pair it was measured in, for same-run ratios.
-      fig "$sec-$peer" "$who" rps "$rps"; fig "$sec-$peer" "$who" cpu_us_req "$usreq"
-      [ -n "$p99raw" ] && [ "$(to_ms "$p99raw")" != 0.000 ] && fig "$sec-$peer" "$who" p99_ms "$(to_ms "$p99raw")"
-    done <"$dir/results.tsv"
+    done
+  done <"$dir/results.tsv"
+}
+web_section() {  # SECTION BODYFILE [WRK_SCRIPT SCRIPT_ARGS]
+  local sec=$1 body=$2 script=${3:-} sargs=${4:-} peer r
+  for peer in limit mio tokio asio; do
+    mkdir -p "$WORK/$sec-$peer"
+    log "== $sec: mnet (chann_web) vs $peer, $RUNS alternations of $DUR each (web_bench.sh -m pinned -n 1)"
+    for r in $(seq "$RUNS"); do
+      alternation "$sec-$peer" web_pair "$sec" "$peer" "$body" "$script" "$sargs" "$r"
+    done
   done
 }
 if want web; then web_section web "$BODY"; fi
@@ -226,12 +273,12 @@ rw_one() {  # SECTION WHO CLIENT_EXTRA -- SERVER CMD...
   log "  $who run $i: $(field mb_s <<<"$c") MB/s  server peak RSS $(field peak_rss_kb <<<"$s") KB, cpu $(field cpu_s <<<"$s") s  client peak RSS $(field peak_rss_kb <<<"$c") KB  ($(awk '{print $NF}' <<<"$c"))"
 }
 if want rwdata; then
-  wait_quiet rwdata
   log "== rwdata: $RW_BYTES echo, byte-checked, mnet C++ rw_echo vs blocking pair, $RW_RUNS alternations"
-  for i in $(seq "$RW_RUNS"); do
-    rw_one rwdata mnet "" "$i" -- "$CB/rw_echo" "127.0.0.1:$PORT" --once
-    rw_one rwdata blocking "" "$i" -- "$RB/block_echo" "127.0.0.1:$PORT"
-  done
+  rw_pair() {
+    rw_one rwdata mnet "" "$1" -- "$CB/rw_echo" "127.0.0.1:$PORT" --once
+    rw_one rwdata blocking "" "$1" -- "$RB/block_echo" "127.0.0.1:$PORT"
+  }
+  for i in $(seq "$RW_RUNS"); do alternation rwdata rw_pair "$i"; done
 fi
 
 # ---- 4: connections -----------------------------------------------------------
@@ -272,7 +319,6 @@ if want conns; then
   idle_one limit "$PEERS_DIR/epoll_web" "127.0.0.1:$PORT" "$BODY" et batch
   idle_one mio "$PEERS_DIR/mio_web" "127.0.0.1:$PORT" "$BODY"
 
-  wait_quiet cycles
   log "== connection cycles (connect, 1 request, close; 16 in flight) for ${CYCLE_SECS}s, $RUNS alternations"
   cycle_one() {  # WHO RUN CMD...
     local who=$1 i=$2; shift 2
@@ -288,22 +334,22 @@ if want conns; then
     fig cycles "$who" cpu_us_cycle "$(awk -v a="$t0" -v b="$t1" -v h="$HZ" -v n="$n" 'BEGIN {printf "%.2f", (n > 0 ? 1e6 * (b - a) / h / n : 0)}')"
     log "  $who run $i: $(field per_s <<<"$c") cycles/s, $(field failed <<<"$c") failed, server $(awk -v a="$t0" -v b="$t1" -v h="$HZ" -v n="$n" 'BEGIN {printf "%.2f", (n > 0 ? 1e6 * (b - a) / h / n : 0)}') us CPU/cycle"
   }
-  for i in $(seq "$RUNS"); do
-    cycle_one mnet "$i" "$CB/chann_web" "127.0.0.1:$PORT" "$BODY"
-    cycle_one limit "$i" "$PEERS_DIR/epoll_web" "127.0.0.1:$PORT" "$BODY" et batch
-    cycle_one mio "$i" "$PEERS_DIR/mio_web" "127.0.0.1:$PORT" "$BODY"
-  done
+  cycle_round() {
+    cycle_one mnet "$1" "$CB/chann_web" "127.0.0.1:$PORT" "$BODY"
+    cycle_one limit "$1" "$PEERS_DIR/epoll_web" "127.0.0.1:$PORT" "$BODY" et batch
+    cycle_one mio "$1" "$PEERS_DIR/mio_web" "127.0.0.1:$PORT" "$BODY"
+  }
+  for i in $(seq "$RUNS"); do alternation cycles cycle_round "$i"; done
 fi
 
 # ---- 5: TLS: mnet "tls" channels vs rustls + mio ---------------------------------
 if want tls; then
-  wait_quiet tls
   log "== TLS throughput: $RW_BYTES echo, byte-checked, mnet C++ rw_echo --tls vs rustls+mio tls_peer, $RW_RUNS alternations"
-  for i in $(seq "$RW_RUNS"); do
-    rw_one tls mnet "--tls $CA" "$i" -- "$CB/rw_echo" "127.0.0.1:$PORT" --once --tls "$CERT" "$KEY"
-    rw_one tls rustls_mio "--tls $CA" "$i" -- "$RB/tls_peer" "127.0.0.1:$PORT" "$CERT" "$KEY" --once
-  done
-  wait_quiet tls_hs
+  tls_pair() {
+    rw_one tls mnet "--tls $CA" "$1" -- "$CB/rw_echo" "127.0.0.1:$PORT" --once --tls "$CERT" "$KEY"
+    rw_one tls rustls_mio "--tls $CA" "$1" -- "$RB/tls_peer" "127.0.0.1:$PORT" "$CERT" "$KEY" --once
+  }
+  for i in $(seq "$RW_RUNS"); do alternation tls tls_pair "$i"; done
   log "== TLS handshakes (full, no resumption; 16 in flight) for ${HS_SECS}s, $RUNS alternations"
   hs_one() {  # WHO RUN CMD...
     local who=$1 i=$2; shift 2
@@ -319,10 +365,11 @@ if want tls; then
     fig tls_hs "$who" cpu_us_hs "$(awk -v a="$t0" -v b="$t1" -v h="$HZ" -v n="$n" 'BEGIN {printf "%.1f", (n > 0 ? 1e6 * (b - a) / h / n : 0)}')"
     log "  $who run $i: $(field per_s <<<"$c") handshakes/s, $(field failed <<<"$c") failed, server $(awk -v a="$t0" -v b="$t1" -v h="$HZ" -v n="$n" 'BEGIN {printf "%.1f", (n > 0 ? 1e6 * (b - a) / h / n : 0)}') us CPU/handshake"
   }
-  for i in $(seq "$RUNS"); do
-    hs_one mnet "$i" "$CB/rw_echo" "127.0.0.1:$PORT" --tls "$CERT" "$KEY"
-    hs_one rustls_mio "$i" "$RB/tls_peer" "127.0.0.1:$PORT" "$CERT" "$KEY"
-  done
+  hs_pair() {
+    hs_one mnet "$1" "$CB/rw_echo" "127.0.0.1:$PORT" --tls "$CERT" "$KEY"
+    hs_one rustls_mio "$1" "$RB/tls_peer" "127.0.0.1:$PORT" "$CERT" "$KEY"
+  }
+  for i in $(seq "$RUNS"); do alternation tls_hs hs_pair "$i"; done
 fi
 LOAD1=$(cut -d' ' -f1 /proc/loadavg)
 
@@ -387,9 +434,14 @@ if want tls; then
   row tls_hs mnet per_s tls_hs rustls_mio; row tls_hs rustls_mio per_s
   row tls_hs mnet cpu_us_hs tls_hs rustls_mio; row tls_hs rustls_mio cpu_us_hs
 fi
-[ -n "$P99_NOTE" ] && { echo; echo "Note: $P99_NOTE."; } >>"$MD"
-{ echo; echo "Machine CPU busy before each comparison (other work; < 10% is quiet):" \
-    "$(awk -F'\t' '$1 == "busy" {printf "%s %s%%  ", $2, $4}' "$FIG")"; } >>"$MD"
+if grep -q $'\tp99_missing\t' "$FIG"; then
+  { echo; echo "Note: in $(grep -c $'\tp99_missing\t' "$FIG") wrk runs (listed per pair in the figures) wrk printed '99% 0.00us'" \
+      "(a wrk bug at high rates, see bench/README.md): p99 medians above leave those runs out."; } >>"$MD"
+fi
+{ echo; echo "Alternations discarded because other work used more than ${OTHERS_MAX}% of a CPU during them: $REJECTED;" \
+    "kept although still busy: $(grep -c $'^others\t.*\tdirty\t' "$FIG")."; } >>"$MD"
+{ echo; echo "Other work during the kept alternations, % of a CPU:" \
+    "$(awk -F'\t' '$1 == "others" && $3 == "others_pct" {v[$2] = v[$2] " " $4} END {for (k in v) printf "%s:%s; ", k, v[k]}' "$FIG")"; } >>"$MD"
 grep -q FAILED "$WORK"/*.client 2>/dev/null && { echo; echo "Some runs FAILED: see $WORK."; } >>"$MD"
 cp "$MD" "$RES/latest.md"
 cp "$FIG" "$RES/latest-figures.tsv"
