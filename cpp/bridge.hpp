@@ -20,6 +20,12 @@ struct AddrAccess {
 // The bridge's last error as a std::string.
 std::string bridgeError();
 
+// The text ChannDispatcher::lastError() returns (this thread's).
+std::string &dispatcherError();
+
+// Hands this thread's queued log records to the setLog callback (or stderr).
+void drainLog();
+
 // A std::string as the byte slice the bridge takes.
 inline rust::Slice<const uint8_t> bytes(const std::string &s) {
     return rust::Slice<const uint8_t>(reinterpret_cast<const uint8_t *>(s.data()), s.size());

@@ -90,8 +90,11 @@ bool Chann::fail() {
 
 void Chann::noteLoss(int err) {
     rust::String why = ffi::chann_tls_error(m_handle);
+    rust::String dns = ffi::chann_dns_error(m_handle);
     if (why.size() > 0) {
         m_lastError = "TLS: " + std::string(why.data(), why.size());
+    } else if (dns.size() > 0) {
+        m_lastError = std::string(dns.data(), dns.size());
     } else {
         m_lastError = std::string("connection lost: ") + std::strerror(err);
     }
@@ -99,13 +102,23 @@ void Chann::noteLoss(int err) {
 
 bool Chann::channListen(std::string ipPort, int backlog) {
     if (!usable()) return false;
-    return ffi::chann_listen(m_handle, bytes(ipPort), backlog) == 0 || fail();
+    bool ok = ffi::chann_listen(m_handle, bytes(ipPort), backlog) == 0 || fail();
+    drainLog();
+    return ok;
 }
 
 bool Chann::channConnect(std::string ipPort) {
     if (!usable()) return false;
-    addrs().peer = ChannAddr(ipPort);
-    return ffi::chann_connect(m_handle, bytes(ipPort)) == 0 || fail();
+    // Numeric only: a host name is resolved by the reactor, without blocking.
+    ffi::Addr raw{};
+    if (ffi::parse_address(bytes(ipPort), false, raw) == 0) {
+        AddrAccess::fromFfi(addrs().peer, raw);
+    } else {
+        AddrAccess::clear(addrs().peer, "'" + ipPort + "' has no address until connected");
+    }
+    bool ok = ffi::chann_connect(m_handle, bytes(ipPort)) == 0 || fail();
+    drainLog();
+    return ok;
 }
 
 void Chann::channDisconnect() {
@@ -381,9 +394,11 @@ int ChannDispatcher::pollEvent(int milliseconds) {
             c->dispatch(event, accepted, 0);
         } else {
             if (event == CHANN_EVENT_DISCONNECT && m.err != 0) c->noteLoss(m.err);
+            if (event == CHANN_EVENT_RESOLVED && m.err != 0) c->noteLookupFailure();
             c->dispatch(event, nullptr, m.err);
         }
     }
+    drainLog();
     return ffi::chann_count();
 }
 
@@ -403,5 +418,7 @@ int32_t ChannDispatcher::version() { return ffi::version(); }
 int ChannDispatcher::channCount() { return ffi::chann_count(); }
 
 const std::string &ChannDispatcher::lastError() { return t_dispatcherError; }
+
+std::string &dispatcherError() { return t_dispatcherError; }
 
 }  // namespace mnet

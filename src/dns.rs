@@ -197,7 +197,7 @@ impl Reactor {
             addr::ip_or_name(name)?
         } else {
             with_port = format!("{name}:0");
-            addr::ip_or_name(&with_port)?
+            addr::ip_or_name(&with_port).map_err(|_| Error::addr(name, "not an IP address or a valid host name"))?
         };
         let target = target.map_err(str::to_owned);
         self.cancel_lookup_of(h);

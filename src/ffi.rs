@@ -86,7 +86,41 @@ mod bridge {
         fn chann_set_server_name(h: u64, name: &[u8]) -> i32;
         fn chann_tls_error(h: u64) -> String;
     }
+
+    /// One channel of `reactor_stats()`.
+    struct ChannStat {
+        handle: u64,
+        kind: i32,
+        state: i32,
+        has_local: bool,
+        local: Addr,
+        has_peer: bool,
+        peer: Addr,
+        sent: u64,
+        received: u64,
+        queued: u64,
+        opaque: u64,
+    }
+
+    // DNS, multicast, SO_REUSEPORT, logging and stats: bodies in ffi/services.rs.
+    extern "Rust" {
+        fn chann_lookup(h: u64, name: &[u8]) -> i32;
+        fn chann_lookup_result(h: u64, out: &mut Vec<Addr>) -> i32;
+        fn chann_dns_error(h: u64) -> String;
+        fn set_resolver(servers: &[u8], timeout_ms: i64, attempts: i32) -> i32;
+        fn chann_set_reuse_port(h: u64, on: bool) -> i32;
+        fn chann_multicast_membership(h: u64, group: &[u8], iface: &[u8], join: bool) -> i32;
+        fn chann_set_multicast_if(h: u64, iface: &[u8]) -> i32;
+        fn chann_set_multicast_loop(h: u64, on: bool) -> i32;
+        fn chann_set_multicast_ttl(h: u64, ttl: i32) -> i32;
+        fn log_set_level(level: i32) -> i32;
+        fn log_next(level: &mut i32, text: &mut String) -> bool;
+        fn reactor_stats() -> Vec<ChannStat>;
+    }
 }
+
+mod services;
+use services::*;
 
 use bridge::{Addr, Message};
 
@@ -114,6 +148,7 @@ fn with<T>(f: impl FnOnce(&mut Reactor) -> Result<T>) -> Result<T> {
             .try_borrow_mut()
             .map_err(|_| Error::InvalidArgument("mnet called re-entrantly on this thread"))?;
         if slot.is_none() {
+            crate::logging::install_default();
             *slot = Some(Reactor::new().map_err(|e| Error::io("create the reactor (epoll_create)", e))?);
         }
         f(slot.as_mut().expect("just created"))

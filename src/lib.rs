@@ -73,6 +73,7 @@ mod event;
 mod flow;
 mod ffi;
 mod handle;
+mod logging;
 mod ops;
 mod reactor;
 mod resolv_conf;

@@ -56,7 +56,7 @@ impl Reactor {
     /// On loopback, join and send with interface 127.0.0.1.
     pub fn join_multicast_v4(&mut self, h: Handle, group: Ipv4Addr, interface: Ipv4Addr) -> Result<()> {
         check_group(group)?;
-        self.udp(h, "join a multicast group on")?
+        self.udp(h, "join a multicast group", "join a multicast group on")?
             .join_multicast_v4(&group, &interface)
             .map_err(|e| Error::io(format!("join multicast group {group} on {interface}"), e))
     }
@@ -65,7 +65,7 @@ impl Reactor {
     /// channel leaves all its groups).
     pub fn leave_multicast_v4(&mut self, h: Handle, group: Ipv4Addr, interface: Ipv4Addr) -> Result<()> {
         check_group(group)?;
-        self.udp(h, "leave a multicast group on")?
+        self.udp(h, "leave a multicast group", "leave a multicast group on")?
             .leave_multicast_v4(&group, &interface)
             .map_err(|e| Error::io(format!("leave multicast group {group} on {interface}"), e))
     }
@@ -74,7 +74,7 @@ impl Reactor {
     /// (IP_MULTICAST_IF), named by its address. Without it the routing
     /// table decides, and a host whose only route is loopback may have none.
     pub fn set_multicast_if_v4(&mut self, h: Handle, interface: Ipv4Addr) -> Result<()> {
-        let s = self.udp(h, "set the multicast interface of")?;
+        let s = self.udp(h, "set the multicast interface", "set the multicast interface of")?;
         socket2::SockRef::from(s)
             .set_multicast_if_v4(&interface)
             .map_err(|e| Error::io(format!("setsockopt IP_MULTICAST_IF {interface}"), e))
@@ -83,7 +83,7 @@ impl Reactor {
     /// Whether this host's own members of a group receive what this channel
     /// sends to it (IP_MULTICAST_LOOP; the kernel's default is on).
     pub fn set_multicast_loop_v4(&mut self, h: Handle, on: bool) -> Result<()> {
-        self.udp(h, "set multicast loop on")?
+        self.udp(h, "set multicast loop", "set multicast loop on")?
             .set_multicast_loop_v4(on)
             .map_err(|e| Error::io("setsockopt IP_MULTICAST_LOOP", e))
     }
@@ -94,20 +94,24 @@ impl Reactor {
         if ttl > 255 {
             return Err(Error::InvalidArgument("multicast TTL must be 0..=255"));
         }
-        self.udp(h, "set the multicast TTL of")?
+        self.udp(h, "set the multicast TTL", "set the multicast TTL of")?
             .set_multicast_ttl_v4(ttl)
             .map_err(|e| Error::io("setsockopt IP_MULTICAST_TTL", e))
     }
 
-    /// The channel's UDP socket, or why there is none.
-    fn udp(&self, h: Handle, op: &'static str) -> Result<&UdpSocket> {
+    /// The channel's UDP socket, or why there is none (`op` and `op_on`
+    /// name the operation for the two messages).
+    fn udp(&self, h: Handle, op: &'static str, op_on: &'static str) -> Result<&UdpSocket> {
         let c = self.get(h)?;
         if !c.kind.is_datagram() {
             return Err(Error::WrongKind { op, kind: c.kind });
         }
         match &c.sock {
             Some(Sock::Udp(s)) => Ok(s),
-            _ => Err(Error::WrongState { op, state: c.state }),
+            _ => Err(Error::WrongState {
+                op: op_on,
+                state: c.state,
+            }),
         }
     }
 }

@@ -98,7 +98,7 @@ fn multicast_misuse_gives_clear_errors() {
         .join_multicast_v4(tcp, GROUP, Ipv4Addr::LOCALHOST)
         .unwrap_err()
         .to_string();
-    assert_eq!(e, "cannot join a multicast group on on a tcp channel");
+    assert_eq!(e, "cannot join a multicast group on a tcp channel");
     let unbound = r.open(Kind::Dgram);
     let e = r
         .join_multicast_v4(unbound, GROUP, Ipv4Addr::LOCALHOST)

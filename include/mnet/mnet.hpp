@@ -91,6 +91,11 @@ typedef enum {
     // stays connected for sending. Once, and only after setHalfClose(true);
     // otherwise the FIN gives DISCONNECT with err 0, as in m_net.
     CHANN_EVENT_EOF = 7,
+    // A channResolve() finished: err 0 and the addresses in resolvedAddrs(),
+    // or err ENXIO (no such host), ETIMEDOUT (no nameserver answered) or
+    // EAGAIN (the nameservers failed) with the reason in lastError(). Once
+    // per channResolve().
+    CHANN_EVENT_RESOLVED = 8,
 } chann_event_t;
 
 // An address as m_net spelled it: numeric IP text (IPv4 or IPv6) and port.
@@ -121,6 +126,7 @@ using ::CHANN_EVENT_CONNECTED;
 using ::CHANN_EVENT_DISCONNECT;
 using ::CHANN_EVENT_TIMER;
 using ::CHANN_EVENT_EOF;
+using ::CHANN_EVENT_RESOLVED;
 
 class Chann;
 
@@ -232,6 +238,11 @@ public:
     // started and ends in CONNECTED or DISCONNECT (a name with several
     // addresses tries each). UDP: connected at once, no event. False: failed
     // now, see lastError(), no event follows. Turns the SEND event off.
+    // A host name never blocks: /etc/hosts is read, then the thread's
+    // asynchronous resolver asks DNS while the Chann is CONNECTING (a UDP
+    // Chann too, which then gets CONNECTED); a failed lookup gives one
+    // DISCONNECT with err ENXIO, ETIMEDOUT or EAGAIN and the reason in
+    // lastError() ("cannot resolve 'x.example': no such host (NXDOMAIN)").
     bool channConnect(std::string ipPort);
     // Closes the socket but keeps the Chann, which may listen or connect
     // again. No event. Queued bytes get one last write; the rest is dropped.
@@ -293,7 +304,7 @@ public:
     // local address of a connection. Empty when there is no socket.
     ChannAddr &myAddr();
     // The other end's address (getpeername) while connected; otherwise the
-    // address last given to channConnect().
+    // address last given to channConnect() (empty if it was a host name).
     ChannAddr &peerAddr();
     // Exact number of bytes queued and not yet handed to the kernel.
     int dataCached();
@@ -309,6 +320,35 @@ public:
     // Fixes SO_SNDBUF and SO_RCVBUF (turns off kernel auto-tuning; rarely
     // wanted). Applies now and to later sockets of this Chann.
     bool setBufSize(int bytes);
+
+    // Looks up "host" or "host:port" without blocking (hosts file, then
+    // DNS): CHANN_EVENT_RESOLVED follows, then resolvedAddrs() has the
+    // addresses. Works in any state; a new call replaces one under way.
+    // False: refused now (bad name), see lastError(), no event follows.
+    bool channResolve(std::string host);
+    // The addresses of the last finished channResolve() (IPv4 first, each
+    // with the port given, or 0); empty after a failure.
+    std::vector<ChannAddr> resolvedAddrs();
+
+    // SO_REUSEPORT for the next channListen (call before it): several
+    // listeners, on several threads (each with its own loop) or processes,
+    // share one port and the kernel spreads connections among them.
+    bool setReusePort(bool on);
+    // UDP, bound (after channListen): joins the IPv4 multicast group
+    // ("239.1.2.3") on the interface with address `iface` (empty: the
+    // kernel's choice); datagrams to group:port then raise RECV. On loopback
+    // use "127.0.0.1" here and in setMulticastInterface.
+    bool joinMulticast(const std::string &group, const std::string &iface = "");
+    // Leaves a group joined with joinMulticast (delete leaves them all).
+    bool leaveMulticast(const std::string &group, const std::string &iface = "");
+    // UDP with a socket: the interface multicast datagrams leave by, named
+    // by its IPv4 address (IP_MULTICAST_IF).
+    bool setMulticastInterface(const std::string &iface);
+    // UDP with a socket: whether this host's members hear what it sends
+    // (IP_MULTICAST_LOOP, on by default).
+    bool setMulticastLoop(bool on);
+    // UDP with a socket: routers a multicast datagram may cross (default 1).
+    bool setMulticastTtl(int ttl);
 
     // "tls" channels: the settings for the next channListen/channConnect
     // (accepted channels inherit the listener's). ACCEPT and CONNECTED come
@@ -331,6 +371,7 @@ private:
     bool usable();
     bool fail();
     void noteLoss(int err);
+    void noteLookupFailure();
     void dispatch(chann_event_t event, Chann *accept, int err);
 
     struct Handler;
@@ -345,6 +386,18 @@ private:
     Handler *m_handler;  // set by setEventHandler, or null
     Addrs *m_addrs;
     std::string m_lastError;
+};
+
+// One channel in ChannDispatcher::stats().
+struct ChannInfo {
+    Chann *chann;             // its Chann (nullptr for an accepted one not yet handed out)
+    chann_type_t type;
+    chann_state_t state;
+    ChannAddr local;          // empty without a socket
+    ChannAddr peer;           // empty unless connected
+    int64_t bytesSent;
+    int64_t bytesReceived;
+    int64_t dataCached;       // bytes queued, not yet handed to the kernel
 };
 
 // The event loop of the calling thread. All static.
@@ -367,11 +420,41 @@ public:
     static int32_t version();
     // Number of open channels on this thread.
     static int channCount();
-    // The last error of pollEvent().
+    // The last error of pollEvent() or setNameServers().
     static const std::string &lastError();
+
+    // Every open Chann of this thread: type, state, addresses, bytes.
+    static std::vector<ChannInfo> stats();
+    // The same as text, one line per channel (m_net's mnet_report), e.g.
+    // "2 channels (1 connected, 1 listening), 0 bytes queued".
+    static std::string report();
+    // The asynchronous resolver of this thread asks these nameservers
+    // ("ip:port", tried in turn), waits `timeoutMs` for each answer, and
+    // makes `attempts` rounds. An empty list goes back to /etc/resolv.conf
+    // (the default). /etc/hosts is read first either way.
+    static bool setNameServers(const std::vector<std::string> &servers, int timeoutMs = 5000, int attempts = 2);
 
 private:
     ChannDispatcher() = delete;
 };
+
+// Log levels, as m_net numbers them.
+enum LogLevel {
+    MNET_LOG_OFF = 0,
+    MNET_LOG_ERROR = 1,      // failures mnet handled itself (EMFILE on accept, ...)
+    MNET_LOG_INFO = 2,       // plus notable events (a TLS handshake an accepted client failed, ...)
+    MNET_LOG_VERBOSE = 3,    // plus debugging detail (rustls' own records too)
+};
+
+// Receives one log record: its level and the text (no newline).
+typedef std::function<void(LogLevel level, const std::string &message)> LogCallback;
+
+// Sets the level of mnet's log records (process-wide) and who gets them:
+// `callback`, or when it is empty, stderr as "mnet: [E] text". The default
+// before any call: errors to stderr. Records are kept per thread and handed
+// to the callback on the thread that made them, at the end of each
+// pollEvent() and of setLog() itself; a thread that never polls keeps only
+// its last 1024. Returns false if another Rust log backend owns the process.
+bool setLog(LogLevel level, LogCallback callback = LogCallback());
 
 }  // namespace mnet
