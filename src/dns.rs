@@ -201,6 +201,8 @@ impl Reactor {
         };
         let target = target.map_err(str::to_owned);
         self.cancel_lookup_of(h);
+        // Only the new lookup's RESOLVED may come now.
+        self.dns.answers.remove(&h);
         self.dns.seq = self.dns.seq.wrapping_add(1);
         let seq = self.dns.seq;
         let host = match target {
@@ -222,7 +224,8 @@ impl Reactor {
     /// The outcome of the last finished [`Reactor::lookup`] on `h`: the
     /// addresses (A records first, then AAAA), or an error naming the host
     /// and the reason (`cannot resolve 'nosuch.example': no such host
-    /// (NXDOMAIN)`). `None` before the first [`Event::Resolved`].
+    /// (NXDOMAIN)`). `None` until the lookup last started on `h` has
+    /// finished.
     pub fn lookup_result(&self, h: Handle) -> Option<Result<Vec<SocketAddr>>> {
         let a = self.dns.answers.get(&h)?;
         Some(match &a.outcome {

@@ -10,6 +10,7 @@
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 /// Records kept per thread between drains.
@@ -37,6 +38,8 @@ struct QueueLogger;
 static LOGGER: QueueLogger = QueueLogger;
 /// Whether our logger is the process's (set once, on first use).
 static OURS: OnceLock<bool> = OnceLock::new();
+/// Whether the program chose a level (then the default leaves it alone).
+static LEVEL_SET: AtomicBool = AtomicBool::new(false);
 
 impl log::Log for QueueLogger {
     fn enabled(&self, m: &log::Metadata<'_>) -> bool {
@@ -83,7 +86,7 @@ pub(crate) fn install() -> bool {
 pub(crate) fn install_default() {
     static DEFAULT: OnceLock<()> = OnceLock::new();
     DEFAULT.get_or_init(|| {
-        if install() && log::max_level() == log::LevelFilter::Off {
+        if install() && !LEVEL_SET.load(Ordering::SeqCst) {
             log::set_max_level(log::LevelFilter::Error);
         }
     });
@@ -93,6 +96,7 @@ pub(crate) fn install_default() {
 /// process (the level is set all the same).
 pub(crate) fn set_level(level: i32) -> bool {
     let ours = install();
+    LEVEL_SET.store(true, Ordering::SeqCst);
     log::set_max_level(match level {
         i32::MIN..=OFF => log::LevelFilter::Off,
         ERROR => log::LevelFilter::Error,
