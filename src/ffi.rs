@@ -533,4 +533,4 @@ fn chann_tls_error(raw: u64) -> String {
 }
 
 /// Keeps `Event` numbering and the bridge in step.
-const _: () = assert!(Event::Timer as i32 == 6 && Event::Recv as i32 == 1);
+const _: () = assert!(Event::Timer as i32 == 6 && Event::Recv as i32 == 1 && Event::Resolved as i32 == 8);

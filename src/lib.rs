@@ -56,6 +56,25 @@
 //!   errno (0 for a clean end of stream); never for the program's own
 //!   `disconnect` or `close`. The channel stays open and may connect again.
 //!
+//! * **RESOLVED** once per [`Reactor::lookup`], with the addresses in
+//!   [`Reactor::lookup_result`] or an err ([`DNS_NOT_FOUND`],
+//!   [`DNS_TIMED_OUT`], [`DNS_FAILED`]).
+//!
+//! ## Beyond channels
+//!
+//! * **Host names never block**: [`Reactor::connect`] and
+//!   [`Reactor::lookup`] read the hosts file, then ask DNS over UDP channels
+//!   of the reactor itself ([`ResolverConfig`]); the blocking [`resolve`]
+//!   stays for explicit use.
+//! * **More cores**: one `Reactor` per thread (or process), each with a
+//!   listener that has [`Reactor::set_reuse_port`]; the kernel spreads the
+//!   connections.
+//! * **Multicast**: [`Reactor::join_multicast_v4`] and the sender options;
+//!   [`Kind::Broadcast`] for broadcast.
+//! * **Stats**: [`Reactor::stats`] lists every channel with its addresses and
+//!   byte counts.
+//! * **Logging**: through the `log` crate; install any logger.
+//!
 //! ## Sockets
 //!
 //! Every socket is non-blocking and close-on-exec; TCP has TCP_NODELAY on;
