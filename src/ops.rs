@@ -60,6 +60,7 @@ impl Reactor {
             return Ok(());
         }
         if c.kind == Kind::Tls {
+            self.tls_drain_before_close(h);
             self.tls_close_notify(h);
         }
         let c = self.get_mut(h)?;

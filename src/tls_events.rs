@@ -375,6 +375,35 @@ impl Reactor {
         tls::write_plain(conn, &mut c.sendq, buf).map_err(|e| Error::io("TLS encrypt", e))
     }
 
+    /// Before the socket of a TLS channel closes: read what the socket
+    /// holds into the session. The peer sends records the user never sees
+    /// (a TLS 1.3 server's session tickets right after the handshake); left
+    /// unread in the kernel, they turn the close into a reset, which destroys
+    /// the last data and the close_notify still on their way to the peer.
+    /// Unread plaintext the session cannot take stays behind, as on TCP.
+    pub(crate) fn tls_drain_before_close(&mut self, h: Handle) {
+        let Ok(c) = self.get_mut(h) else {
+            return;
+        };
+        let Chann {
+            tls: Some(t),
+            sock: Some(Sock::Stream(s)),
+            sendq,
+            received,
+            ..
+        } = c
+        else {
+            return;
+        };
+        let Some(conn) = t.conn.as_mut() else {
+            return;
+        };
+        let mut readable = true;
+        if let Ok(n) = tls::pull(conn, s, sendq, &mut readable) {
+            *received += n;
+        }
+    }
+
     /// Before the socket of a TLS channel closes: queue close_notify (after
     /// the handshake; a half-done one just ends).
     pub(crate) fn tls_close_notify(&mut self, h: Handle) {
