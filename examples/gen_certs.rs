@@ -17,7 +17,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     fs::create_dir_all(&dir)?;
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(DnType::CommonName, "mnet example CA");
+    // A distinct name per run: two runs make two CAs that a verifier tells
+    // apart (one trusting the other's namesake would see a known issuer with
+    // a bad signature, not an unknown CA).
+    let run = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos();
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, format!("mnet example CA {}-{run:x}", std::process::id()));
     let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate()?)?;
     let key = KeyPair::generate()?;
     let names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
