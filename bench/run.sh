@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh - mnet's benchmark suite (not part of the tests; see bench/README.md).
 #
-#   bench/run.sh [--quick] [--only LIST] [-n RUNS] [--conns N] [--no-plot]
+#   bench/run.sh [--quick] [--only LIST] [-n RUNS] [--conns N] [--peers LIST]
+#                [--quiet-wait SECS] [--budget MIN] [--no-plot]
 #
 #   --quick      short runs (wrk 3 s, 1 alternation, 256 MiB, 2,000 idle
 #                connections): a smoke test of the suite, not figures to quote
@@ -15,6 +16,7 @@
 #                an alternation during which other processes used more than
 #                OTHERS_MAX (15) % of a CPU is discarded and run again, at most
 #                RETRIES (3; quick 0) times.
+#   --peers LIST web/pipe peers to compare with (default limit,mio,tokio,asio)
 #   --budget MIN after MIN minutes (default 60) stop waiting and retrying:
 #                finish the remaining measurements as they come
 #
@@ -41,7 +43,7 @@ SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-18080}
 
-QUICK=0 ONLY=web,pipe,rwdata,conns,tls RUNS=3 CONNS=15000 PLOT=1 QUIET_WAIT= BUDGET_MIN=60
+QUICK=0 ONLY=web,pipe,rwdata,conns,tls RUNS=3 CONNS=15000 PLOT=1 QUIET_WAIT= BUDGET_MIN=60 WEB_PEERS="limit mio tokio asio"
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=1 ;;
@@ -51,6 +53,7 @@ while [ $# -gt 0 ]; do
     --no-plot) PLOT=0 ;;
     --quiet-wait) QUIET_WAIT=$2; shift ;;
     --budget) BUDGET_MIN=$2; shift ;;
+    --peers) WEB_PEERS=${2//,/ }; shift ;;
     -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -243,7 +246,7 @@ web_pair() {  # SECTION PEER BODY SCRIPT SCRIPT_ARGS RUN (one A B alternation)
 }
 web_section() {  # SECTION BODYFILE [WRK_SCRIPT SCRIPT_ARGS]
   local sec=$1 body=$2 script=${3:-} sargs=${4:-} peer r
-  for peer in limit mio tokio asio; do
+  for peer in $WEB_PEERS; do
     mkdir -p "$WORK/$sec-$peer"
     log "== $sec: mnet (chann_web) vs $peer, $RUNS alternations of $DUR each (web_bench.sh -m pinned -n 1)"
     for r in $(seq "$RUNS"); do
@@ -398,7 +401,7 @@ row() {  # SECTION SERVER METRIC [REF_SECTION REF_SERVER TARGET]
 }
 for sec in web pipe; do
   want "$sec" || continue
-  for peer in limit mio tokio asio; do
+  for peer in $WEB_PEERS; do
     case $sec-$peer in
       web-limit) tc="≤ 1.02"; tr="≥ 0.98"; tp="≤ 1.1" ;;
       pipe-limit) tc="≤ 1.5"; tr="≥ 0.8"; tp="" ;;
