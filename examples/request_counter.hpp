@@ -5,6 +5,8 @@
 // against a whole-stream count (fuzz/fuzz_targets/request_counter.rs).
 #pragma once
 
+#include <cstring>
+
 struct RequestCounter {
     unsigned char matched = 0;
 
@@ -13,6 +15,13 @@ struct RequestCounter {
         static const char end[4] = {'\r', '\n', '\r', '\n'};
         int count = 0;
         for (int i = 0; i < n; i++) {
+            if (matched == 0) {
+                // Nothing matched: only a '\r' can start a match, so skip
+                // to the next one (memchr scans many bytes at a time).
+                const void *r = std::memchr(p + i, '\r', static_cast<size_t>(n - i));
+                if (r == nullptr) break;
+                i = static_cast<int>(static_cast<const char *>(r) - p);
+            }
             char b = p[i];
             if (b == end[matched]) {
                 if (++matched == 4) {

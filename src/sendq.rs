@@ -6,7 +6,14 @@
 //! stays one datagram with its own destination. `len` is exact at all times:
 //! it is what `cached()` reports. An empty queue owns no heap memory, so an
 //! idle connection costs nothing here.
+//!
+//! A busy server fills and empties queues every round (pipelined responses
+//! are gathered, then written at the round's end). So that this costs no
+//! allocation per round, emptied small buffers and chunk lists go to a
+//! small per-thread pool instead of back to the allocator; the pool is
+//! bounded, and idle connections hold nothing.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::IoSlice;
 use std::net::SocketAddr;
@@ -16,6 +23,45 @@ const MERGE_MAX: usize = 64 * 1024;
 
 /// Most iovecs handed to one `sendmsg`.
 pub(crate) const MAX_IOV: usize = 64;
+
+/// Small chunks start with this capacity and return to the pool if they
+/// never grew past it.
+const POOLED_BUF: usize = 4096;
+/// Most spare buffers (and spare chunk lists) a thread keeps.
+const POOL_MAX: usize = 256;
+
+#[derive(Default)]
+struct Pool {
+    bufs: Vec<Vec<u8>>,
+    lists: Vec<VecDeque<Chunk>>,
+}
+
+thread_local! {
+    static POOL: RefCell<Pool> = RefCell::new(Pool::default());
+}
+
+fn take_buf(data: &[u8]) -> Vec<u8> {
+    if data.len() >= POOLED_BUF {
+        return data.to_vec();
+    }
+    let mut buf = POOL
+        .with(|p| p.borrow_mut().bufs.pop())
+        .unwrap_or_else(|| Vec::with_capacity(POOLED_BUF));
+    buf.extend_from_slice(data);
+    buf
+}
+
+fn give_buf(mut buf: Vec<u8>) {
+    if buf.capacity() == POOLED_BUF {
+        buf.clear();
+        POOL.with(|p| {
+            let mut p = p.borrow_mut();
+            if p.bufs.len() < POOL_MAX {
+                p.bufs.push(buf);
+            }
+        });
+    }
+}
 
 #[derive(Debug)]
 struct Chunk {
@@ -52,8 +98,13 @@ impl SendQueue {
                 return;
             }
         }
+        if self.chunks.capacity() == 0 {
+            if let Some(list) = POOL.with(|p| p.borrow_mut().lists.pop()) {
+                self.chunks = list;
+            }
+        }
         self.chunks.push_back(Chunk {
-            buf: data.to_vec(),
+            buf: take_buf(data),
             off: 0,
             to: None,
         });
@@ -94,7 +145,9 @@ impl SendQueue {
                 return;
             }
             n -= left;
-            self.chunks.pop_front();
+            if let Some(c) = self.chunks.pop_front() {
+                give_buf(c.buf);
+            }
         }
         if self.chunks.is_empty() {
             self.release();
@@ -123,7 +176,19 @@ impl SendQueue {
     }
 
     fn release(&mut self) {
-        self.chunks = VecDeque::new();
+        let mut list = std::mem::take(&mut self.chunks);
+        if list.capacity() == 0 || list.capacity() > 16 {
+            return;
+        }
+        while let Some(c) = list.pop_front() {
+            give_buf(c.buf);
+        }
+        POOL.with(|p| {
+            let mut p = p.borrow_mut();
+            if p.lists.len() < POOL_MAX {
+                p.lists.push(list);
+            }
+        });
     }
 }
 
