@@ -8,7 +8,8 @@
 // the file. Connections stay open (keep-alive); pipelined requests are
 // answered in order. Each connection reads through a 400-byte buffer and
 // carries the end-of-request scan from one read to the next, so requests of
-// any length, or split across reads, cost no extra memory. A client that
+// any length, or split across reads, cost no extra memory (web_chann.hpp,
+// shared with multi_thread_svr and prefork_svr). A client that
 // pipelines requests without reading the answers is not read from while
 // more than 256 KiB of answers wait for it (the kernel then slows it down),
 // so memory stays bounded whatever a client does.
@@ -19,44 +20,14 @@
 
 #include <mnet/mnet.hpp>
 
-#include "request_counter.hpp"
+#include "web_chann.hpp"
 
 using mnet::Chann;
 using mnet::ChannDispatcher;
 
 namespace {
 
-const int RB_LEN = 400;
-const int MAX_QUEUED = 256 * 1024;
 std::string g_response;
-
-class WebChann : public Chann {
-public:
-    WebChann(Chann *c) : Chann(c) {}
-
-    void defaultEventHandler(Chann *, chann_event_t event, int) override {
-        if (event == CHANN_EVENT_RECV) {
-            int n = channRecv(m_rb, RB_LEN);
-            for (int count = m_counter.feed(m_rb, n); count > 0; --count) {
-                channSend(g_response.data(), static_cast<int>(g_response.size()));
-            }
-            if (dataCached() > MAX_QUEUED) {
-                // Backpressure: stop reading until the answers are out.
-                channActiveEvent(CHANN_EVENT_RECV, 0);
-                channActiveEvent(CHANN_EVENT_SEND, 1);
-            }
-        } else if (event == CHANN_EVENT_SEND) {
-            channActiveEvent(CHANN_EVENT_SEND, 0);
-            channActiveEvent(CHANN_EVENT_RECV, 1);
-        } else if (event == CHANN_EVENT_DISCONNECT) {
-            delete this;
-        }
-    }
-
-private:
-    RequestCounter m_counter;
-    char m_rb[RB_LEN];
-};
 
 class ListenChann : public Chann {
 public:
@@ -64,7 +35,7 @@ public:
 
     void defaultEventHandler(Chann *accept, chann_event_t event, int) override {
         if (event == CHANN_EVENT_ACCEPT) {
-            new WebChann(accept);
+            new WebChann(accept, g_response);
             delete accept;
         }
     }

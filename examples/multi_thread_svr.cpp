@@ -27,44 +27,12 @@
 
 #include <mnet/mnet.hpp>
 
-#include "request_counter.hpp"
+#include "web_chann.hpp"
 
 using mnet::Chann;
 using mnet::ChannDispatcher;
 
 namespace {
-
-const int RB_LEN = 400;
-const int MAX_QUEUED = 256 * 1024;
-
-// One connection, as in chann_web; `response` belongs to its thread.
-class WebChann : public Chann {
-public:
-    WebChann(Chann *c, const std::string &response) : Chann(c), m_response(response) {}
-
-    void defaultEventHandler(Chann *, chann_event_t event, int) override {
-        if (event == CHANN_EVENT_RECV) {
-            int n = channRecv(m_rb, RB_LEN);
-            for (int count = m_counter.feed(m_rb, n); count > 0; --count) {
-                channSend(m_response.data(), static_cast<int>(m_response.size()));
-            }
-            if (dataCached() > MAX_QUEUED) {
-                channActiveEvent(CHANN_EVENT_RECV, 0);
-                channActiveEvent(CHANN_EVENT_SEND, 1);
-            }
-        } else if (event == CHANN_EVENT_SEND) {
-            channActiveEvent(CHANN_EVENT_SEND, 0);
-            channActiveEvent(CHANN_EVENT_RECV, 1);
-        } else if (event == CHANN_EVENT_DISCONNECT) {
-            delete this;
-        }
-    }
-
-private:
-    const std::string &m_response;
-    RequestCounter m_counter;
-    char m_rb[RB_LEN];
-};
 
 // Start-up: threads report their listen result, main waits for all.
 struct Startup {

@@ -38,7 +38,7 @@
 
 #include <mnet/mnet.hpp>
 
-#include "request_counter.hpp"
+#include "web_chann.hpp"
 
 using mnet::Chann;
 using mnet::ChannAddr;
@@ -46,36 +46,7 @@ using mnet::ChannDispatcher;
 
 namespace {
 
-const int RB_LEN = 400;
-const int MAX_QUEUED = 256 * 1024;
 std::string g_response;
-
-class WebChann : public Chann {
-public:
-    WebChann(Chann *c) : Chann(c) {}
-
-    void defaultEventHandler(Chann *, chann_event_t event, int) override {
-        if (event == CHANN_EVENT_RECV) {
-            int n = channRecv(m_rb, RB_LEN);
-            for (int count = m_counter.feed(m_rb, n); count > 0; --count) {
-                channSend(g_response.data(), static_cast<int>(g_response.size()));
-            }
-            if (dataCached() > MAX_QUEUED) {
-                channActiveEvent(CHANN_EVENT_RECV, 0);
-                channActiveEvent(CHANN_EVENT_SEND, 1);
-            }
-        } else if (event == CHANN_EVENT_SEND) {
-            channActiveEvent(CHANN_EVENT_SEND, 0);
-            channActiveEvent(CHANN_EVENT_RECV, 1);
-        } else if (event == CHANN_EVENT_DISCONNECT) {
-            delete this;
-        }
-    }
-
-private:
-    RequestCounter m_counter;
-    char m_rb[RB_LEN];
-};
 
 // A worker process: its own reactor, its own listener on the shared port.
 // Writes one byte to `readyFd` once it listens.
@@ -85,7 +56,7 @@ int runWorker(int index, const std::string &ipPort, const std::string &body, int
     Chann listener("tcp");
     listener.setEventHandler([](Chann *, Chann *accept, chann_event_t event, int) {
         if (event == CHANN_EVENT_ACCEPT) {
-            new WebChann(accept);
+            new WebChann(accept, g_response);
             delete accept;
         }
     });
