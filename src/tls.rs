@@ -353,42 +353,70 @@ pub(crate) fn drain_records(conn: &mut Connection, q: &mut SendQueue) {
     }
 }
 
-/// Reads ciphertext from the socket into the session until the socket is
-/// empty (edge-triggered: every byte must be pulled) or the session's
-/// plaintext buffer is full (then `sock_readable` stays set and reading
-/// resumes once the user drains plaintext). Returns the ciphertext bytes
-/// read; responses (handshake records, alerts) land in `q`.
-pub(crate) fn pull(
-    conn: &mut Connection,
-    sock: &TcpStream,
-    q: &mut SendQueue,
-    sock_readable: &mut bool,
-) -> std::result::Result<u64, TlsFail> {
-    let mut total = 0u64;
-    while *sock_readable {
-        match conn.read_tls(&mut &*sock) {
-            Ok(0) => {
-                *sock_readable = false;
-                break;
-            }
-            Ok(n) => {
-                total += n as u64;
-                if let Err(e) = conn.process_new_packets() {
-                    drain_records(conn, q); // the alert, so the peer learns why
-                    return Err(TlsFail::Protocol(e.to_string()));
+/// The parts of a TLS channel a session step works on, borrowed apart so
+/// the session, the socket and the send queue can be used together.
+pub(crate) struct SessionIo<'a> {
+    pub conn: &'a mut Connection,
+    pub sock: &'a TcpStream,
+    pub sendq: &'a mut SendQueue,
+    /// The socket may hold ciphertext not yet pulled into the session.
+    pub sock_readable: &'a mut bool,
+    /// The channel's received-bytes counter (ciphertext on the wire).
+    pub received: &'a mut u64,
+}
+
+impl SessionIo<'_> {
+    /// Reads ciphertext from the socket into the session until the socket is
+    /// empty (edge-triggered: every byte must be pulled) or the session's
+    /// plaintext buffer is full (then `sock_readable` stays set and reading
+    /// resumes once the user drains plaintext). Ciphertext read is counted
+    /// in `received`; responses (handshake records, alerts) land in the send
+    /// queue.
+    pub fn pull(&mut self) -> std::result::Result<(), TlsFail> {
+        while *self.sock_readable {
+            match self.conn.read_tls(&mut &*self.sock) {
+                Ok(0) => {
+                    *self.sock_readable = false;
+                    break;
                 }
+                Ok(n) => {
+                    *self.received += n as u64;
+                    if let Err(e) = self.conn.process_new_packets() {
+                        drain_records(self.conn, self.sendq); // the alert, so the peer learns why
+                        return Err(TlsFail::Protocol(e.to_string()));
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    *self.sock_readable = false;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // "received plaintext buffer full": backpressure, not an error.
+                Err(e) if e.raw_os_error().is_none() && e.kind() == io::ErrorKind::Other => break,
+                Err(e) => return Err(TlsFail::Io(e)),
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                *sock_readable = false;
+        }
+        drain_records(self.conn, self.sendq);
+        Ok(())
+    }
+
+    /// Reads plaintext, pulling more ciphertext from the socket when the
+    /// session runs dry.
+    pub fn read_plain(&mut self, buf: &mut [u8]) -> std::result::Result<PlainRead, TlsFail> {
+        loop {
+            match self.conn.reader().read(buf) {
+                Ok(0) => return Ok(PlainRead::Closed(true)),
+                Ok(n) => return Ok(PlainRead::Data(n)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if !*self.sock_readable {
+                        return Ok(PlainRead::Empty);
+                    }
+                    self.pull()?;
+                }
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(PlainRead::Closed(false)),
+                Err(e) => return Err(TlsFail::Io(e)),
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            // "received plaintext buffer full": backpressure, not an error.
-            Err(e) if e.raw_os_error().is_none() && e.kind() == io::ErrorKind::Other => break,
-            Err(e) => return Err(TlsFail::Io(e)),
         }
     }
-    drain_records(conn, q);
-    Ok(total)
 }
 
 /// What the session holds for the user right now.
@@ -417,32 +445,6 @@ pub(crate) enum PlainRead {
     Data(usize),
     Empty,
     Closed(bool),
-}
-
-/// Reads plaintext, pulling more ciphertext from the socket when the
-/// session runs dry.
-pub(crate) fn read_plain(
-    conn: &mut Connection,
-    sock: &TcpStream,
-    q: &mut SendQueue,
-    sock_readable: &mut bool,
-    received: &mut u64,
-    buf: &mut [u8],
-) -> std::result::Result<PlainRead, TlsFail> {
-    loop {
-        match conn.reader().read(buf) {
-            Ok(0) => return Ok(PlainRead::Closed(true)),
-            Ok(n) => return Ok(PlainRead::Data(n)),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if !*sock_readable {
-                    return Ok(PlainRead::Empty);
-                }
-                *received += pull(conn, sock, q, sock_readable)?;
-            }
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(PlainRead::Closed(false)),
-            Err(e) => return Err(TlsFail::Io(e)),
-        }
-    }
 }
 
 /// Encrypts `buf` into the send queue.

@@ -17,7 +17,7 @@
 use crate::chann::{Chann, Kind, State};
 use crate::reactor::Queued;
 use crate::socket::{self, Sock};
-use crate::tls::{self, Input, PlainRead, TlsFail, TlsState};
+use crate::tls::{self, Input, PlainRead, SessionIo, TlsFail, TlsState};
 use crate::{Error, Event, Handle, Reactor, Result, TlsConfig};
 
 /// DISCONNECT err for a TLS protocol or certificate failure.
@@ -42,26 +42,46 @@ impl Chann {
     /// hold ciphertext (reading stopped at the session's buffer limit), it
     /// pulls more first: no readiness edge would announce those bytes.
     pub(crate) fn tls_settle(&mut self) -> std::result::Result<Input, TlsFail> {
+        let Some(mut io) = self.session_io() else {
+            return Ok(Input::Empty);
+        };
+        let mut input = tls::input(io.conn);
+        if matches!(input, Input::Empty) && *io.sock_readable {
+            io.pull()?;
+            input = tls::input(io.conn);
+        }
+        self.readable = !matches!(input, Input::Empty);
+        Ok(input)
+    }
+
+    /// The session and what it reads and writes through, when the channel
+    /// has a running session.
+    pub(crate) fn session_io(&mut self) -> Option<SessionIo<'_>> {
         let Chann {
             tls: Some(t),
-            sock: Some(Sock::Stream(s)),
+            sock: Some(Sock::Stream(sock)),
             sendq,
             received,
             ..
         } = self
         else {
-            return Ok(Input::Empty);
+            return None;
         };
-        let Some(conn) = t.conn.as_mut() else {
-            return Ok(Input::Empty);
+        let TlsState {
+            conn: Some(conn),
+            sock_readable,
+            ..
+        } = &mut **t
+        else {
+            return None;
         };
-        let mut input = tls::input(conn);
-        if matches!(input, Input::Empty) && t.sock_readable {
-            *received += tls::pull(conn, s, sendq, &mut t.sock_readable)?;
-            input = tls::input(conn);
-        }
-        self.readable = !matches!(input, Input::Empty);
-        Ok(input)
+        Some(SessionIo {
+            conn,
+            sock,
+            sendq,
+            sock_readable,
+            received,
+        })
     }
 }
 
@@ -212,25 +232,14 @@ impl Reactor {
         let Ok(c) = self.get_mut(h) else {
             return;
         };
-        let Chann {
-            tls: Some(t),
-            sock: Some(Sock::Stream(s)),
-            sendq,
-            received,
-            ..
-        } = c
-        else {
+        let Some(mut io) = c.session_io() else {
             return;
         };
-        let Some(conn) = t.conn.as_mut() else {
-            return;
-        };
-        let was_handshaking = conn.is_handshaking();
-        match tls::pull(conn, s, sendq, &mut t.sock_readable) {
-            Ok(n) => *received += n,
-            Err(f) => return self.tls_fail(h, f),
+        let was_handshaking = io.conn.is_handshaking();
+        if let Err(f) = io.pull() {
+            return self.tls_fail(h, f);
         }
-        let done = was_handshaking && !conn.is_handshaking();
+        let done = was_handshaking && !io.conn.is_handshaking();
         if c.writable && !c.sendq.is_empty() {
             if let Err(e) = c.flush_stream() {
                 return self.tls_fail(h, TlsFail::Io(e));
@@ -306,20 +315,10 @@ impl Reactor {
     /// `recv` on a TLS channel: plaintext out of the session.
     pub(crate) fn tls_recv(&mut self, h: Handle, buf: &mut [u8]) -> Result<usize> {
         let c = self.get_mut(h)?;
-        let Chann {
-            tls: Some(t),
-            sock: Some(Sock::Stream(s)),
-            sendq,
-            received,
-            ..
-        } = c
-        else {
+        let Some(mut io) = c.session_io() else {
             return Ok(0);
         };
-        let Some(conn) = t.conn.as_mut() else {
-            return Ok(0);
-        };
-        let r = tls::read_plain(conn, s, sendq, &mut t.sock_readable, received, buf);
+        let r = io.read_plain(buf);
         match r {
             Ok(PlainRead::Data(n)) => {
                 if let Err(f) = c.tls_settle() {
@@ -385,23 +384,11 @@ impl Reactor {
         let Ok(c) = self.get_mut(h) else {
             return;
         };
-        let Chann {
-            tls: Some(t),
-            sock: Some(Sock::Stream(s)),
-            sendq,
-            received,
-            ..
-        } = c
-        else {
+        let Some(mut io) = c.session_io() else {
             return;
         };
-        let Some(conn) = t.conn.as_mut() else {
-            return;
-        };
-        let mut readable = true;
-        if let Ok(n) = tls::pull(conn, s, sendq, &mut readable) {
-            *received += n;
-        }
+        *io.sock_readable = true;
+        let _ = io.pull();
     }
 
     /// Before the socket of a TLS channel closes: queue close_notify (after
