@@ -4,38 +4,15 @@ mod common;
 
 use std::time::Duration;
 
-use common::certs::pki;
+use common::certs::{client_config, pki, tls_listener};
 use common::*;
-use mnet::{Event, Handle, Kind, Reactor, TlsConfig};
-
-fn server_config(p: &common::certs::TestPki) -> TlsConfig {
-    TlsConfig::builder()
-        .cert_chain_pem(p.server_cert_pem.as_bytes())
-        .unwrap()
-        .private_key_pem(p.server_key_pem.as_bytes())
-        .unwrap()
-        .build()
-        .unwrap()
-}
-
-fn client_config(p: &common::certs::TestPki) -> TlsConfig {
-    TlsConfig::builder().ca_pem(p.ca_pem.as_bytes()).unwrap().build().unwrap()
-}
-
-/// A TLS listener on 127.0.0.1 with `p`'s certificate.
-fn tls_listener(r: &mut Reactor, p: &common::certs::TestPki) -> (Handle, std::net::SocketAddr) {
-    let l = r.open(Kind::Tls);
-    r.set_tls_config(l, server_config(p)).unwrap();
-    r.listen(l, "127.0.0.1:0", 64).unwrap();
-    let a = r.local_addr(l).unwrap();
-    (l, a)
-}
+use mnet::{Event, Kind, Reactor, TlsConfig};
 
 #[test]
 fn tls_echo_after_handshake() {
     let p = pki(&["localhost", "127.0.0.1"]);
     let mut r = Reactor::new().unwrap();
-    let (l, addr) = tls_listener(&mut r, &p);
+    let (l, addr) = tls_listener(&mut r, &p, 64);
     let c = r.open(Kind::Tls);
     r.set_tls_config(c, client_config(&p)).unwrap();
     r.connect(c, &format!("localhost:{}", addr.port())).unwrap();
@@ -79,7 +56,7 @@ fn tls_echo_after_handshake() {
 
 fn expect_handshake_failure(p: &common::certs::TestPki, client_cfg: TlsConfig, name: &str, want: &str) {
     let mut r = Reactor::new().unwrap();
-    let (_l, addr) = tls_listener(&mut r, p);
+    let (_l, addr) = tls_listener(&mut r, p, 64);
     let c = r.open(Kind::Tls);
     r.set_tls_config(c, client_cfg).unwrap();
     r.set_server_name(c, name).unwrap();

@@ -6,21 +6,9 @@ mod common;
 use std::io::Write;
 use std::time::Duration;
 
-use common::certs::{pki, TestPki};
+use common::certs::{client_config, pki, tls_listener};
 use common::*;
 use mnet::{Direction, Event, Handle, Kind, Reactor, TlsConfig};
-
-fn configs(p: &TestPki) -> (TlsConfig, TlsConfig) {
-    let server = TlsConfig::builder()
-        .cert_chain_pem(p.server_cert_pem.as_bytes())
-        .unwrap()
-        .private_key_pem(p.server_key_pem.as_bytes())
-        .unwrap()
-        .build()
-        .unwrap();
-    let client = TlsConfig::builder().ca_pem(p.ca_pem.as_bytes()).unwrap().build().unwrap();
-    (server, client)
-}
 
 fn total_bytes() -> u64 {
     std::env::var("MNET_RWDATA_BYTES").ok().and_then(|v| v.parse().ok()).unwrap_or(1 << 30)
@@ -31,12 +19,10 @@ fn one_gib_through_tls_is_byte_exact_both_ways() {
     const CHUNK: usize = 256 * 1024;
     let total = total_bytes();
     let p = pki(&["localhost"]);
-    let (scfg, ccfg) = configs(&p);
+    let ccfg = client_config(&p);
     let mut r = Reactor::new().unwrap();
-    let l = r.open(Kind::Tls);
-    r.set_tls_config(l, scfg).unwrap();
-    r.listen(l, "127.0.0.1:0", 16).unwrap();
-    let port = r.local_addr(l).unwrap().port();
+    let (_l, laddr) = tls_listener(&mut r, &p, 16);
+    let port = laddr.port();
     let c = r.open(Kind::Tls);
     r.set_tls_config(c, ccfg).unwrap();
     r.connect(c, &format!("localhost:{port}")).unwrap();
@@ -92,12 +78,10 @@ fn tls_reconnect_64_channels_5_rounds() {
     const N: usize = 64;
     const ROUNDS: usize = 5;
     let p = pki(&["localhost"]);
-    let (scfg, ccfg) = configs(&p);
+    let ccfg = client_config(&p);
     let mut r = Reactor::new().unwrap();
-    let l = r.open(Kind::Tls);
-    r.set_tls_config(l, scfg).unwrap();
-    r.listen(l, "127.0.0.1:0", 256).unwrap();
-    let addr = format!("localhost:{}", r.local_addr(l).unwrap().port());
+    let (l, laddr) = tls_listener(&mut r, &p, 256);
+    let addr = format!("localhost:{}", laddr.port());
     let clients: Vec<Handle> = (0..N)
         .map(|_| {
             let c = r.open(Kind::Tls);
@@ -153,12 +137,8 @@ fn tls_reconnect_64_channels_5_rounds() {
 #[test]
 fn plain_client_on_tls_listener_ends_cleanly() {
     let p = pki(&["localhost"]);
-    let (scfg, _) = configs(&p);
     let mut r = Reactor::new().unwrap();
-    let l = r.open(Kind::Tls);
-    r.set_tls_config(l, scfg).unwrap();
-    r.listen(l, "127.0.0.1:0", 16).unwrap();
-    let addr = r.local_addr(l).unwrap();
+    let (_l, addr) = tls_listener(&mut r, &p, 16);
     let c = r.open(Kind::Stream);
     r.connect_addr(c, addr).unwrap();
     run_until(&mut r, Duration::from_secs(10), "plain client DISCONNECT", |r, m| {
@@ -183,7 +163,7 @@ fn plain_client_on_tls_listener_ends_cleanly() {
 #[test]
 fn tls_client_on_plain_listener_ends_cleanly() {
     let p = pki(&["localhost"]);
-    let (_, ccfg) = configs(&p);
+    let ccfg = client_config(&p);
     let mut r = Reactor::new().unwrap();
     let (l, addr) = listener(&mut r, Kind::Stream, "127.0.0.1");
     let c = r.open(Kind::Tls);
@@ -221,12 +201,8 @@ fn tls_client_on_plain_listener_ends_cleanly() {
 #[test]
 fn truncation_is_told_apart_from_close_notify() {
     let p = pki(&["localhost"]);
-    let (scfg, _) = configs(&p);
     let mut r = Reactor::new().unwrap();
-    let l = r.open(Kind::Tls);
-    r.set_tls_config(l, scfg).unwrap();
-    r.listen(l, "127.0.0.1:0", 16).unwrap();
-    let addr = r.local_addr(l).unwrap();
+    let (_l, addr) = tls_listener(&mut r, &p, 16);
     // A raw TCP peer that speaks TLS through a blocking rustls client in a
     // thread, then drops TCP without close_notify.
     let ca = p.ca_pem.clone();

@@ -1,6 +1,9 @@
 //! Test certificates, generated at test time (no private key is committed):
 //! a CA, and a server certificate it signed for "localhost" and 127.0.0.1.
 
+use std::net::SocketAddr;
+
+use mnet::{Handle, Kind, Reactor, TlsConfig};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 
 /// PEM texts of one test PKI.
@@ -29,4 +32,29 @@ pub fn pki(names: &[&str]) -> TestPki {
         server_cert_pem: cert.pem(),
         server_key_pem: key.serialize_pem(),
     }
+}
+
+/// The server configuration of `p` (its certificate and key).
+pub fn server_config(p: &TestPki) -> TlsConfig {
+    TlsConfig::builder()
+        .cert_chain_pem(p.server_cert_pem.as_bytes())
+        .unwrap()
+        .private_key_pem(p.server_key_pem.as_bytes())
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
+/// A client configuration trusting `p`'s CA.
+pub fn client_config(p: &TestPki) -> TlsConfig {
+    TlsConfig::builder().ca_pem(p.ca_pem.as_bytes()).unwrap().build().unwrap()
+}
+
+/// A TLS listener on 127.0.0.1 with `p`'s certificate.
+pub fn tls_listener(r: &mut Reactor, p: &TestPki, backlog: i32) -> (Handle, SocketAddr) {
+    let l = r.open(Kind::Tls);
+    r.set_tls_config(l, server_config(p)).unwrap();
+    r.listen(l, "127.0.0.1:0", backlog).unwrap();
+    let a = r.local_addr(l).unwrap();
+    (l, a)
 }
