@@ -1,4 +1,4 @@
-// Private to the C++ face: the cxx-generated declarations of src/ffi.rs and
+// Private to the C++ face: the cxx-generated declarations of src/ffi/mod.rs and
 // the helpers shared by the .cc files. Never installed.
 #pragma once
 
@@ -6,7 +6,7 @@
 #include <string>
 
 #include "mnet/mnet.hpp"
-#include "mnet/src/ffi.rs.h"
+#include "mnet/src/ffi/mod.rs.h"
 
 namespace mnet {
 

@@ -84,25 +84,17 @@
 //! [`Reactor::set_bufsize`] is called.
 #![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
-mod addr;
-mod chann;
-mod dns;
+mod core;
 mod error;
-mod event;
-mod flow;
 mod ffi;
-mod handle;
 mod logging;
-mod ops;
-mod reactor;
-mod resolv_conf;
-mod sendq;
-mod socket;
-mod sockopt;
-mod stats;
-mod timer;
+mod net;
 mod tls;
-mod tls_events;
+
+// The flat module paths of before the layers; the imports move to the
+// layered paths as each layer is rewritten.
+use self::core::{chann, event, flow, handle, ops, reactor, sendq, stats, timer};
+use net::{addr, dns, resolv_conf, socket};
 
 pub use addr::{format_addr, parse_addr, resolve, MAX_ADDR_LEN};
 pub use chann::{Kind, State};
@@ -115,8 +107,8 @@ pub use reactor::Reactor;
 pub use resolv_conf::ResolverConfig;
 pub use stats::{ChannStats, Stats};
 pub use timer::now_micros;
-pub use tls::{TlsConfig, TlsConfigBuilder};
-pub use tls_events::{TLS_PROTOCOL_ERROR, TLS_TRUNCATED};
+pub use tls::config::{TlsConfig, TlsConfigBuilder};
+pub use self::core::tls::{TLS_PROTOCOL_ERROR, TLS_TRUNCATED};
 
 /// The library version as an integer: `major * 10000 + minor * 100 + patch`.
 pub fn version() -> i32 {

@@ -1,0 +1,5 @@
+//! TLS on rustls: configuration and sessions.
+
+pub(crate) mod config;
+
+pub(crate) use config::*;
