@@ -91,24 +91,19 @@ mod logging;
 mod net;
 mod tls;
 
-// The flat module paths of before the layers; the imports move to the
-// layered paths as each layer is rewritten.
-use self::core::{chann, event, flow, handle, ops, reactor, sendq, stats, timer};
-use net::{addr, dns, resolv_conf, socket};
-
-pub use addr::{format_addr, parse_addr, resolve, MAX_ADDR_LEN};
-pub use chann::{Kind, State};
-pub use dns::{DNS_FAILED, DNS_NOT_FOUND, DNS_TIMED_OUT};
+pub use self::core::chann::{Kind, State};
+pub use self::core::event::{Event, Msg};
+pub use self::core::handle::Handle;
+pub use self::core::ops::Direction;
+pub use self::core::reactor::Reactor;
+pub use self::core::stats::{ChannStats, Stats};
+pub use self::core::timer::now_micros;
+pub use self::core::tls::{DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_HANDSHAKES, TLS_PROTOCOL_ERROR, TLS_TRUNCATED};
 pub use error::{Error, Result};
-pub use event::{Event, Msg};
-pub use handle::Handle;
-pub use ops::Direction;
-pub use reactor::Reactor;
-pub use resolv_conf::ResolverConfig;
-pub use stats::{ChannStats, Stats};
-pub use timer::now_micros;
-pub use tls::config::{TlsConfig, TlsConfigBuilder};
-pub use self::core::tls::{TLS_PROTOCOL_ERROR, TLS_TRUNCATED};
+pub use net::addr::{format_addr, parse_addr, resolve, MAX_ADDR_LEN};
+pub use net::dns::{DNS_FAILED, DNS_NOT_FOUND, DNS_TIMED_OUT};
+pub use net::resolv_conf::ResolverConfig;
+pub use tls::{TlsConfig, TlsConfigBuilder};
 
 /// The library version as an integer: `major * 10000 + minor * 100 + patch`.
 pub fn version() -> i32 {

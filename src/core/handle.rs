@@ -44,6 +44,24 @@ impl Handle {
     pub(crate) fn gen(self) -> u32 {
         (self.0 >> 32) as u32
     }
+
+    /// The mio token a socket of this channel is registered under: the whole
+    /// handle where `usize` holds 64 bits, so a readiness report for a socket
+    /// closed earlier in the same batch never reaches the channel that took
+    /// its slot. Narrower targets keep the index only and check the
+    /// registration round instead (`Chann::registered`).
+    pub(crate) fn token(self) -> mio::Token {
+        #[cfg(target_pointer_width = "64")]
+        return mio::Token(self.0 as usize);
+        #[cfg(not(target_pointer_width = "64"))]
+        return mio::Token(self.index());
+    }
+
+    /// The handle (or, on narrow targets, the slot with generation 0) a
+    /// token was made from.
+    pub(crate) fn from_token(t: mio::Token) -> Handle {
+        Handle(t.0 as u64)
+    }
 }
 
 impl fmt::Debug for Handle {

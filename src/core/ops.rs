@@ -1,12 +1,16 @@
-//! The calls a program makes on channels: open, listen, connect, recv,
-//! send, timers, and the accessors. Event rules live in `reactor.rs`.
+//! The calls a program makes on channels: open, close, listen, connect,
+//! recv, send, timers, and the accessors. Event rules live in `rules.rs`.
 
 use std::net::SocketAddr;
 
-use crate::chann::{Kind, ReadOutcome, State};
-use crate::socket::{self, Sock};
-use crate::timer::now_micros;
-use crate::{addr, Error, Handle, Reactor, Result};
+use super::chann::{Io, Kind, State};
+use super::handle::Handle;
+use super::reactor::Reactor;
+use super::resolve::Target;
+use super::timer::now_micros;
+use crate::net::addr;
+use crate::net::socket::{self, Sock};
+use crate::{Error, Result};
 
 /// Sends smaller than this (together with what the channel already queued
 /// this round) are deferred to the end of the dispatch round and leave in
@@ -30,55 +34,54 @@ impl Reactor {
         self.insert(kind)
     }
 
-    /// Closes the channel: its socket, queued data, timer and any message
-    /// still queued for it this round. No event is raised. The handle is
-    /// dead afterwards.
+    /// Closes the channel: its socket (as [`Reactor::disconnect`] does), its
+    /// timer, its lookups, and any message still queued for it this round.
+    /// No event is raised. The handle is dead afterwards.
     pub fn close(&mut self, h: Handle) -> Result<()> {
-        let c = self.get(h)?;
-        if c.kind == Kind::Tls && c.state == State::Listening {
-            for p in self.tls_pending_of(h) {
-                self.channs.remove(p.index());
-            }
-        }
         self.disconnect(h)?;
-        let mut c = self.channs.remove(h.index());
-        self.timers.stop(&mut c.timer);
+        self.release(h);
         Ok(())
     }
 
     /// Closes the channel's socket and keeps the channel, which can listen or
     /// connect again. No event is raised. Queued bytes get one last
     /// non-blocking write (what the kernel takes is delivered after the
-    /// close); the rest is dropped. A no-op on a channel without a socket.
+    /// close; a TLS channel sends close_notify); the rest is dropped. A
+    /// listener's queued ACCEPTs and, for TLS, its handshakes in flight go
+    /// with it. A no-op on a channel without a socket.
     pub fn disconnect(&mut self, h: Handle) -> Result<()> {
         let c = self.get_mut(h)?;
         if c.sock.is_none() {
             if c.state == State::Connecting {
-                c.detach(); // a connect still resolving its host name
-                self.cancel_lookup_of(h);
+                // A connect still resolving its host name.
+                self.drop_socket(h);
+                self.cancel_connect_lookup(h);
             }
             return Ok(());
         }
-        if c.kind == Kind::Tls {
-            self.tls_drain_before_close(h);
-            self.tls_close_notify(h);
+        if c.state == State::Listening && c.kind == Kind::Tls {
+            self.drop_pending(h);
         }
         let c = self.get_mut(h)?;
+        if c.tls_running() && c.state == State::Connected {
+            c.tls_goodbye();
+        }
         if c.writable && !c.sendq.is_empty() {
             let _ = c.flush();
         }
-        c.detach();
+        self.drop_socket(h);
         Ok(())
     }
 
     /// Listens on `addr` (`"ip:port"`, `"[v6]:port"`, `":port"`, or a host
-    /// name; port 0 picks a free port, see [`Reactor::local_addr`]). For TCP
-    /// the channel then raises ACCEPT; for UDP it is bound and raises RECV.
+    /// name the hosts file lists; port 0 picks a free port, see
+    /// [`Reactor::local_addr`]). A name only DNS knows is refused with an
+    /// error, never looked up: listening does not block. For TCP the
+    /// channel then raises ACCEPT; for UDP it is bound and raises RECV.
     /// SO_REUSEADDR is set; `backlog` below 1 counts as 1.
     pub fn listen(&mut self, h: Handle, addr: &str, backlog: i32) -> Result<()> {
-        let c = self.get(h)?;
-        require(c.state, State::Disconnect, "listen on")?;
-        let a = *addr::resolve(addr)?.first().expect("resolve returns at least one address");
+        require(self.get(h)?.state, State::Disconnect, "listen on")?;
+        let a = self.listen_target(addr)?;
         self.listen_addr(h, a, backlog)
     }
 
@@ -118,8 +121,8 @@ impl Reactor {
     pub fn connect(&mut self, h: Handle, addr: &str) -> Result<()> {
         require(self.get(h)?.state, State::Disconnect, "connect")?;
         let mut addrs = match self.connect_target(h, addr)? {
-            crate::dns::Target::Addrs(addrs) => addrs,
-            crate::dns::Target::Name(name, port) => return self.connect_by_name(h, name, port),
+            Target::Addrs(addrs) => addrs,
+            Target::Name(name, port) => return self.connect_by_name(h, name, port),
         };
         if addrs.iter().any(|a| a.port() == 0) {
             return Err(Error::addr(addr, "port 0 is not a valid destination"));
@@ -128,10 +131,10 @@ impl Reactor {
             self.tls_prepare_connect(h, &addr::host_of(addr)?)?;
         }
         addrs.reverse(); // tried from the back
-        let first = addrs.pop().expect("resolve returns at least one address");
+        let first = addrs.pop().expect("a target has at least one address");
         self.connect_addr(h, first)?;
         if !addrs.is_empty() {
-            self.get_mut(h)?.plan = Some(Box::new(addrs));
+            self.get_mut(h)?.extras().plan = addrs;
         }
         Ok(())
     }
@@ -144,35 +147,26 @@ impl Reactor {
             return Err(Error::addr(&a.to_string(), "port 0 is not a valid destination"));
         }
         let (kind, opts) = (c.kind, c.opts);
-        if kind == Kind::Tls && c.tls.as_ref().is_none_or(|t| t.conn.is_none()) {
+        if kind == Kind::Tls && !self.tls_prepared(h) {
             self.tls_prepare_connect(h, &a.ip().to_string())?;
         }
         if kind.is_datagram() {
             let s = socket::udp_connect(&a, opts).map_err(|e| Error::io(format!("connect to {a}"), e))?;
-            self.attach(h, Sock::Udp(s), State::Connected)?;
-            self.get_mut(h)?.writable = true;
+            self.attach(h, Sock::Udp(s), State::Connected)
         } else {
             let s = socket::tcp_connect(&a, opts).map_err(|e| Error::io(format!("connect to {a}"), e))?;
-            self.attach(h, Sock::Stream(s), State::Connecting)?;
+            self.attach(h, Sock::Stream(s), State::Connecting)
         }
-        Ok(())
     }
 
     /// Reads into `buf`: the number of bytes read, `Ok(0)` when nothing is
     /// available now. On a UDP channel one call reads one datagram (cut to
-    /// `buf`). Reading the end of the stream, or an error, ends the
-    /// connection: DISCONNECT follows later in the same round (err 0 for the
-    /// end of stream), and the error is returned.
+    /// `buf`). Reading the end of the connection ends it: DISCONNECT (or
+    /// EOF, with half-close) follows later in the same round, with err 0
+    /// for the peer's close (`Ok(0)` here) or the errno of a reset or error
+    /// (returned here as the error too).
     pub fn recv(&mut self, h: Handle, buf: &mut [u8]) -> Result<usize> {
-        let n = self.recv_inner(h, buf)?;
-        if n > 0 {
-            let now = self.now;
-            self.get_mut(h)?.touch(now);
-        }
-        Ok(n)
-    }
-
-    fn recv_inner(&mut self, h: Handle, buf: &mut [u8]) -> Result<usize> {
+        let now = self.now;
         let c = self.get_mut(h)?;
         if !c.can_recv() {
             return Err(Error::WrongState {
@@ -186,19 +180,22 @@ impl Reactor {
         if c.kind.is_datagram() {
             return self.recv_from(h, buf).map(|r| r.map_or(0, |(n, _)| n));
         }
-        if c.kind == Kind::Tls {
-            return self.tls_recv(h, buf);
-        }
-        match c.read_stream(buf) {
-            Ok(ReadOutcome::Data(n)) => Ok(n),
-            Ok(ReadOutcome::Empty) => Ok(0),
-            Ok(ReadOutcome::Eof) => {
-                self.peer_finished(h, 0);
-                Ok(0)
+        match c.read(buf) {
+            Io::Bytes(n) => {
+                c.taken = true;
+                if let Some(x) = c.ext.as_mut() {
+                    x.last_active = now;
+                }
+                Ok(n)
             }
-            Err(e) => {
-                self.lost(h, socket::errno_of(&e));
-                Err(Error::io("recv", e))
+            Io::WouldBlock => Ok(0),
+            Io::Ended(err) => {
+                self.peer_finished(h, err);
+                if err == 0 {
+                    Ok(0)
+                } else {
+                    Err(Error::io("recv", std::io::Error::from_raw_os_error(err)))
+                }
             }
         }
     }
@@ -225,7 +222,10 @@ impl Reactor {
             return match s.recv_from(buf) {
                 Ok((n, from)) => {
                     c.received += n as u64;
-                    c.touch(now);
+                    c.taken = true;
+                    if let Some(x) = c.ext.as_mut() {
+                        x.last_active = now;
+                    }
                     Ok(Some((n, from)))
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
@@ -237,7 +237,7 @@ impl Reactor {
                     // An ICMP error (e.g. port unreachable) on a connected
                     // socket ends the "connection"; a bound one just reports it.
                     if c.state == State::Connected {
-                        self.lost(h, socket::errno_of(&e));
+                        self.raise_disconnect(h, socket::errno_of(&e));
                     }
                     Err(Error::io("recv", e))
                 }
@@ -250,17 +250,10 @@ impl Reactor {
     /// free again on return. Small sends are gathered until the end of the
     /// dispatch round and leave in one system call per channel. On a UDP
     /// channel the call sends one datagram. A hard error ends the connection
-    /// (DISCONNECT follows this round) and is returned.
+    /// and is returned; what the peer sent before is still delivered, then
+    /// DISCONNECT with the error's errno.
     pub fn send(&mut self, h: Handle, buf: &[u8]) -> Result<usize> {
-        let n = self.send_inner(h, buf)?;
-        if n > 0 {
-            let now = self.now;
-            self.get_mut(h)?.touch(now);
-        }
-        Ok(n)
-    }
-
-    fn send_inner(&mut self, h: Handle, buf: &[u8]) -> Result<usize> {
+        let now = self.now;
         let c = self.get_mut(h)?;
         if c.state != State::Connected {
             return Err(Error::WrongState {
@@ -268,7 +261,10 @@ impl Reactor {
                 state: c.state,
             });
         }
-        if Reactor::write_shut(c) {
+        if let Some(err) = c.end {
+            return Err(Error::io("send", std::io::Error::from_raw_os_error(err.get())));
+        }
+        if c.write_shut() {
             return Err(Error::WrongState {
                 op: "send after shutdown_write on",
                 state: c.state,
@@ -281,44 +277,45 @@ impl Reactor {
         if buf.is_empty() {
             return Ok(0);
         }
-        if c.kind == Kind::Tls {
-            self.tls_send(h, buf)?;
-            let c = self.get_mut(h)?;
+        if let Some(x) = c.ext.as_mut() {
+            x.last_active = now;
+        }
+        let written = if c.tls.is_some() {
+            c.tls_write(buf)?;
             if !c.writable {
                 return Ok(buf.len());
             }
             if c.sendq.len() < DEFER_MAX {
-                if !std::mem::replace(&mut c.dirty, true) {
+                Ok(())
+            } else {
+                c.flush_stream()
+            }
+        } else if !c.writable {
+            c.sendq.push_stream(buf);
+            return Ok(buf.len());
+        } else if c.sendq.len() + buf.len() < DEFER_MAX {
+            c.sendq.push_stream(buf);
+            Ok(())
+        } else {
+            c.write_stream(buf)
+        };
+        match written {
+            Ok(()) => {
+                if !c.sendq.is_empty() && c.writable && !std::mem::replace(&mut c.dirty, true) {
                     self.dirty.push(h);
                 }
-            } else if let Err(e) = c.flush_stream() {
-                self.lost(h, socket::errno_of(&e));
-                return Err(Error::io("send", e));
+                Ok(buf.len())
             }
-            return Ok(buf.len());
-        }
-        if !c.writable {
-            c.sendq.push_stream(buf);
-            return Ok(buf.len());
-        }
-        if c.sendq.len() + buf.len() < DEFER_MAX {
-            c.sendq.push_stream(buf);
-            if !std::mem::replace(&mut c.dirty, true) {
-                self.dirty.push(h);
-            }
-            return Ok(buf.len());
-        }
-        match c.write_stream(buf) {
-            Ok(()) => Ok(buf.len()),
-            Err(e) => {
-                self.lost(h, socket::errno_of(&e));
-                Err(Error::io("send", e))
+            Err(err) => {
+                self.conclude(h);
+                Err(Error::io("send", std::io::Error::from_raw_os_error(err)))
             }
         }
     }
 
     /// Sends one datagram to `to` from a UDP channel. A channel without a
-    /// socket is first bound to a free port of `to`'s address family.
+    /// socket is first bound to a free port of `to`'s address family. The
+    /// send limit applies to datagrams queued behind a full socket.
     pub fn send_to(&mut self, h: Handle, buf: &[u8], to: SocketAddr) -> Result<usize> {
         let c = self.get(h)?;
         if !c.kind.is_datagram() {
@@ -327,6 +324,7 @@ impl Reactor {
                 kind: c.kind,
             });
         }
+        Reactor::check_send_limit(c, buf.len())?;
         if c.state == State::Disconnect {
             let any: SocketAddr = if to.is_ipv4() {
                 (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
@@ -334,43 +332,30 @@ impl Reactor {
                 (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
             };
             self.listen_addr(h, any, 0)?;
-            self.get_mut(h)?.writable = true;
         }
         self.send_datagram(h, buf, Some(to))
     }
 
     fn send_datagram(&mut self, h: Handle, buf: &[u8], to: Option<SocketAddr>) -> Result<usize> {
         let c = self.get_mut(h)?;
-        let Some(Sock::Udp(s)) = &c.sock else {
+        if c.sock.is_none() {
             return Err(Error::WrongState {
                 op: "send a datagram on",
                 state: c.state,
             });
-        };
-        if !c.sendq.is_empty() || !c.writable {
-            c.sendq.push_datagram(buf, to);
-            return Ok(buf.len());
         }
-        let r = match to {
-            Some(a) => s.send_to(buf, a),
-            None => s.send(buf),
-        };
-        match r {
-            Ok(n) => {
-                c.sent += n as u64;
-                Ok(n)
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                c.writable = false;
-                c.sendq.push_datagram(buf, to);
-                Ok(buf.len())
-            }
+        match c.send_datagram(buf, to) {
+            Ok(()) => Ok(buf.len()),
             Err(e) if e.raw_os_error() == Some(libc::EMSGSIZE) => Err(Error::io(
                 format!("send of a {}-byte datagram", buf.len()),
                 e,
             )),
             Err(e) => {
-                self.write_failed(h, &e);
+                // A connected socket loses its "connection"; a bound one
+                // only this datagram.
+                if c.state == State::Connected {
+                    self.raise_disconnect(h, socket::errno_of(&e));
+                }
                 Err(Error::io("send", e))
             }
         }

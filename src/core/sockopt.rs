@@ -11,9 +11,11 @@ use std::net::Ipv4Addr;
 
 use mio::net::UdpSocket;
 
-use crate::chann::State;
-use crate::socket::Sock;
-use crate::{Error, Handle, Reactor, Result};
+use super::chann::State;
+use crate::net::socket::Sock;
+use super::handle::Handle;
+use super::reactor::Reactor;
+use crate::{Error, Result};
 
 impl Reactor {
     /// Sets SO_REUSEPORT on the channel's next listening socket (TCP or

@@ -6,8 +6,9 @@
 use std::fmt;
 use std::net::SocketAddr;
 
-use crate::chann::{Kind, State};
-use crate::{Handle, Reactor};
+use super::chann::{Kind, State};
+use super::handle::Handle;
+use super::reactor::Reactor;
 
 /// One channel in a [`Stats`] snapshot.
 #[derive(Clone, Debug, PartialEq, Eq)]

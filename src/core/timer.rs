@@ -15,7 +15,7 @@ use std::collections::BinaryHeap;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use crate::Handle;
+use super::handle::Handle;
 
 /// Microseconds on the monotonic clock since the first call in this process.
 ///
@@ -48,12 +48,13 @@ impl TimerSlot {
     /// The first deadline after `now` in this timer's schedule (previous
     /// deadline plus whole periods).
     pub fn next_after(&self, now: u64) -> u64 {
-        let next = self.deadline + self.interval;
+        let next = self.deadline.saturating_add(self.interval);
         if next > now {
             next
         } else {
             let behind = now - self.deadline;
-            self.deadline + (behind / self.interval + 1) * self.interval
+            let periods = behind / self.interval + 1;
+            self.deadline.saturating_add(periods.saturating_mul(self.interval))
         }
     }
 }
@@ -81,7 +82,7 @@ impl Timers {
             self.live += 1;
         }
         slot.interval = interval_us.max(1);
-        self.schedule(slot, chann, now + slot.interval);
+        self.schedule(slot, chann, now.saturating_add(slot.interval));
     }
 
     /// Puts `slot` back on the heap at `deadline`.
@@ -149,6 +150,16 @@ mod tests {
         assert_eq!(s.next_after(135), 140, "late by 3 periods: no burst");
         s.deadline = 140;
         assert_eq!(s.next_after(140), 150);
+    }
+
+    #[test]
+    fn huge_intervals_saturate_instead_of_wrapping() {
+        let mut t = Timers::default();
+        let mut slot = TimerSlot::default();
+        t.arm(&mut slot, Handle::new(1, 1), 1_000, u64::MAX / 2 + 7);
+        assert_eq!(slot.deadline, 1_000 + u64::MAX / 2 + 7);
+        assert!(t.pop_due(u64::MAX / 4).is_none(), "not due early after a wrap");
+        assert_eq!(slot.next_after(slot.deadline), u64::MAX, "the next deadline saturates");
     }
 
     #[test]

@@ -1,12 +1,5 @@
-//! TLS configuration and the session layer, on rustls 0.23.
-//!
-//! A TLS channel is a TCP channel with a rustls session between the socket
-//! and the user: ciphertext read from the socket goes into the session,
-//! plaintext comes out through `recv`; `send` encrypts into the channel's
-//! ordinary send queue, so queueing, coalescing, `cached()` and the SEND
-//! event work exactly as for plain TCP. This file holds the configuration
-//! (shared, immutable once built) and the session operations; `tls_events.rs`
-//! wires them into the reactor's event rules.
+//! TLS configuration, on rustls 0.23: shared, immutable once built, and the
+//! source of every session (`session.rs`).
 //!
 //! Client verification is on by default, against the system's trust store
 //! (rustls-native-certs: it follows what the administrator installs and
@@ -15,10 +8,8 @@
 //! gives. Turning it off exists only as [`TlsConfigBuilder::dangerous_skip_verify`].
 
 use std::fmt;
-use std::io::{self, IoSlice, Read, Write};
 use std::sync::{Arc, OnceLock};
 
-use mio::net::TcpStream;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{self, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
@@ -26,8 +17,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, ClientConnection, Connection, DigitallySignedStruct, RootCertStore, ServerConfig,
              ServerConnection, SignatureScheme};
 
-use crate::sendq::SendQueue;
-use crate::{Error, Handle, Result};
+use super::session::Session;
+use crate::{Error, Result};
 
 fn provider() -> Arc<CryptoProvider> {
     static P: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
@@ -101,20 +92,23 @@ impl TlsConfig {
         self.server.is_some()
     }
 
-    pub(crate) fn server_session(&self) -> Result<Connection> {
+    /// A session for the server side of a new connection.
+    pub(crate) fn server_session(&self) -> Result<Session> {
         let cfg = self
             .server
             .as_ref()
             .ok_or_else(|| Error::Tls("a TLS listener needs a certificate chain and a private key".into()))?;
         let conn = ServerConnection::new(cfg.clone()).map_err(|e| tls_err("server session", e))?;
-        Ok(Connection::Server(conn))
+        Ok(Session::new(Connection::Server(conn)))
     }
 
-    pub(crate) fn client_session(&self, name: &str) -> Result<Connection> {
+    /// A session for a client connecting to the server called `name` (SNI
+    /// and the certificate check).
+    pub(crate) fn client_session(&self, name: &str) -> Result<Session> {
         let sn = ServerName::try_from(name.to_owned())
             .map_err(|_| Error::Tls(format!("'{name}' is not a valid TLS server name")))?;
         let conn = ClientConnection::new(self.client.clone(), sn).map_err(|e| tls_err("client session", e))?;
-        Ok(Connection::Client(conn))
+        Ok(Session::new(Connection::Client(conn)))
     }
 }
 
@@ -289,174 +283,4 @@ impl ServerCertVerifier for SkipVerify {
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
     }
-}
-
-/// What a TLS channel keeps beside the socket.
-#[derive(Debug, Default)]
-pub(crate) struct TlsState {
-    /// The user's configuration (None: the system client configuration).
-    pub config: Option<TlsConfig>,
-    /// Name for SNI and certificate checks, if set explicitly.
-    pub server_name: Option<String>,
-    /// The session of the current connection.
-    pub conn: Option<Box<Connection>>,
-    /// Server side: the listener that gets ACCEPT once the handshake is done.
-    pub listener: Handle,
-    /// Client side: the TCP connect finished and the handshake is running.
-    pub tcp_up: bool,
-    /// The socket may hold ciphertext not yet pulled into the session.
-    pub sock_readable: bool,
-    /// Why the last connection failed (TLS errors), for the user.
-    pub error: Option<String>,
-}
-
-/// Lets rustls write records straight into the channel's send queue.
-struct QueueWriter<'a>(&'a mut SendQueue);
-
-impl Write for QueueWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.push_stream(buf);
-        Ok(buf.len())
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        let mut n = 0;
-        for b in bufs {
-            self.0.push_stream(b);
-            n += b.len();
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// How a session failed.
-#[derive(Debug)]
-pub(crate) enum TlsFail {
-    /// The socket failed (errno).
-    Io(io::Error),
-    /// The TLS protocol failed (handshake, certificate, bad record).
-    Protocol(String),
-}
-
-/// Moves every pending TLS record (handshake messages, alerts, data) into
-/// the send queue.
-pub(crate) fn drain_records(conn: &mut Connection, q: &mut SendQueue) {
-    while conn.wants_write() {
-        // Writing into memory cannot fail.
-        if conn.write_tls(&mut QueueWriter(q)).is_err() {
-            break;
-        }
-    }
-}
-
-/// The parts of a TLS channel a session step works on, borrowed apart so
-/// the session, the socket and the send queue can be used together.
-pub(crate) struct SessionIo<'a> {
-    pub conn: &'a mut Connection,
-    pub sock: &'a TcpStream,
-    pub sendq: &'a mut SendQueue,
-    /// The socket may hold ciphertext not yet pulled into the session.
-    pub sock_readable: &'a mut bool,
-    /// The channel's received-bytes counter (ciphertext on the wire).
-    pub received: &'a mut u64,
-}
-
-impl SessionIo<'_> {
-    /// Reads ciphertext from the socket into the session until the socket is
-    /// empty (edge-triggered: every byte must be pulled) or the session's
-    /// plaintext buffer is full (then `sock_readable` stays set and reading
-    /// resumes once the user drains plaintext). Ciphertext read is counted
-    /// in `received`; responses (handshake records, alerts) land in the send
-    /// queue.
-    pub fn pull(&mut self) -> std::result::Result<(), TlsFail> {
-        while *self.sock_readable {
-            match self.conn.read_tls(&mut &*self.sock) {
-                Ok(0) => {
-                    *self.sock_readable = false;
-                    break;
-                }
-                Ok(n) => {
-                    *self.received += n as u64;
-                    if let Err(e) = self.conn.process_new_packets() {
-                        drain_records(self.conn, self.sendq); // the alert, so the peer learns why
-                        return Err(TlsFail::Protocol(e.to_string()));
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    *self.sock_readable = false;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                // "received plaintext buffer full": backpressure, not an error.
-                Err(e) if e.raw_os_error().is_none() && e.kind() == io::ErrorKind::Other => break,
-                Err(e) => return Err(TlsFail::Io(e)),
-            }
-        }
-        drain_records(self.conn, self.sendq);
-        Ok(())
-    }
-
-    /// Reads plaintext, pulling more ciphertext from the socket when the
-    /// session runs dry.
-    pub fn read_plain(&mut self, buf: &mut [u8]) -> std::result::Result<PlainRead, TlsFail> {
-        loop {
-            match self.conn.reader().read(buf) {
-                Ok(0) => return Ok(PlainRead::Closed(true)),
-                Ok(n) => return Ok(PlainRead::Data(n)),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    if !*self.sock_readable {
-                        return Ok(PlainRead::Empty);
-                    }
-                    self.pull()?;
-                }
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(PlainRead::Closed(false)),
-                Err(e) => return Err(TlsFail::Io(e)),
-            }
-        }
-    }
-}
-
-/// What the session holds for the user right now.
-pub(crate) enum Input {
-    /// Plaintext is waiting.
-    Data,
-    /// Nothing now.
-    Empty,
-    /// The peer closed: `true` with close_notify, `false` by a bare TCP
-    /// close (possible truncation).
-    Closed(bool),
-}
-
-/// Looks at the session without consuming anything.
-pub(crate) fn input(conn: &mut Connection) -> Input {
-    match conn.reader().into_first_chunk() {
-        Ok(chunk) if !chunk.is_empty() => Input::Data,
-        Ok(_) => Input::Closed(true),
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Input::Closed(false),
-        Err(_) => Input::Empty,
-    }
-}
-
-/// Outcome of reading plaintext.
-pub(crate) enum PlainRead {
-    Data(usize),
-    Empty,
-    Closed(bool),
-}
-
-/// Encrypts `buf` into the send queue.
-pub(crate) fn write_plain(conn: &mut Connection, q: &mut SendQueue, buf: &[u8]) -> io::Result<()> {
-    let mut rest = buf;
-    while !rest.is_empty() {
-        let n = conn.writer().write(rest)?;
-        drain_records(conn, q);
-        if n == 0 {
-            return Err(io::Error::new(io::ErrorKind::WriteZero, "TLS session refused data"));
-        }
-        rest = &rest[n..];
-    }
-    Ok(())
 }
