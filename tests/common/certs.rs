@@ -58,3 +58,38 @@ pub fn tls_listener(r: &mut Reactor, p: &TestPki, backlog: i32) -> (Handle, Sock
     let a = r.local_addr(l).unwrap();
     (l, a)
 }
+
+/// A blocking rustls client connected to `addr` as "localhost", trusting
+/// `p`'s CA, with its handshake done: a TLS peer that the test drives byte
+/// by byte from a thread of its own (the reactor under test must be polled
+/// meanwhile for the handshake to finish).
+pub fn blocking_client(p: &TestPki, addr: SocketAddr) -> (rustls::ClientConnection, std::net::TcpStream) {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls_pki_types::CertificateDer::pem_slice_iter(p.ca_pem.as_bytes()) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let conf = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    let mut conn = rustls::ClientConnection::new(std::sync::Arc::new(conf), name).unwrap();
+    let mut sock = std::net::TcpStream::connect(addr).unwrap();
+    while conn.is_handshaking() {
+        conn.complete_io(&mut sock).unwrap();
+    }
+    (conn, sock)
+}
+
+/// The same PKI again (its PEM texts), for a thread of its own.
+impl Clone for TestPki {
+    fn clone(&self) -> TestPki {
+        TestPki {
+            ca_pem: self.ca_pem.clone(),
+            server_cert_pem: self.server_cert_pem.clone(),
+            server_key_pem: self.server_key_pem.clone(),
+        }
+    }
+}

@@ -121,3 +121,4 @@ pub fn env_bytes(name: &str, default: u64) -> u64 {
 
 pub mod certs;
 pub mod dns;
+pub mod peer;
