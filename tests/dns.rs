@@ -258,3 +258,51 @@ fn a_new_lookup_replaces_the_one_under_way_and_close_cancels() {
     watch_ticks(&mut r, 3, 5, |_, m| panic!("nothing for a closed channel: {m:?}"));
     assert_eq!(r.count(), 1);
 }
+
+#[test]
+fn a_lookup_does_not_cancel_a_connect_by_name_on_the_same_channel() {
+    let dns = Responder::start(Mode::Answer, &[("web.test", "127.0.0.1"), ("other.test", "10.9.8.7")]);
+    let mut r = reactor_asking(&[dns.addr], 5000);
+    let (l, addr) = listener(&mut r, Kind::Stream, "127.0.0.1");
+    let c = r.open(Kind::Stream);
+    r.connect(c, &format!("web.test:{}", addr.port())).unwrap();
+    r.lookup(c, "other.test").unwrap();
+    let (mut accepted, mut connected, mut resolved) = (false, false, false);
+    run_until(&mut r, Duration::from_secs(10), "the connect and the lookup", |r, m| {
+        match (m.event, m.chann) {
+            (Event::Accept, ch) if ch == l => accepted = true,
+            (Event::Connected, ch) if ch == c => connected = true,
+            (Event::Resolved, ch) if ch == c => {
+                assert_eq!(m.err, 0);
+                assert_eq!(r.lookup_result(c).unwrap().unwrap(), addrs(&["10.9.8.7:0"]));
+                resolved = true;
+            }
+            _ => panic!("unexpected {m:?}"),
+        }
+        accepted && connected && resolved
+    });
+}
+
+#[test]
+fn close_cancels_every_lookup_of_the_channel_and_forgets_its_results() {
+    let silent = Responder::start(Mode::Silent, &[]);
+    let mut r = reactor_asking(&[silent.addr], 5000);
+    let fds = common::peer::open_fds();
+    let c = r.open(Kind::Stream);
+    r.connect(c, "slow.test:80").unwrap();
+    r.lookup(c, "slower.test").unwrap();
+    silent.take_queries(4);
+    assert!(common::peer::open_fds() > fds, "the lookups have sockets open");
+    r.close(c).unwrap();
+    assert_eq!(common::peer::open_fds(), fds, "closing the channel closed the lookups' sockets");
+    watch_ticks(&mut r, 3, 5, |_, m| panic!("nothing for a closed channel: {m:?}"));
+    // A failed connect-by-name leaves its reason; closing the channel drops it.
+    let dns = Responder::start(Mode::Answer, &[]);
+    r.set_resolver(ResolverConfig::with_nameservers(&[dns.addr])).unwrap();
+    let d = r.open(Kind::Stream);
+    r.connect(d, "gone.test:80").unwrap();
+    run_until(&mut r, Duration::from_secs(10), "DISCONNECT", |_, m| m.event == Event::Disconnect);
+    assert!(r.resolve_error(d).is_some());
+    r.close(d).unwrap();
+    assert_eq!(r.resolve_error(d), None, "the reason went with the channel");
+}

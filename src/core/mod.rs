@@ -20,3 +20,5 @@ mod sockopt;
 pub(crate) mod stats;
 pub(crate) mod timer;
 pub(crate) mod tls;
+#[cfg(test)]
+mod tests;
