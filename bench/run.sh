@@ -16,7 +16,9 @@
 #                an alternation during which other processes used more than
 #                OTHERS_MAX (15) % of a CPU is discarded and run again, at most
 #                RETRIES (3; quick 0) times.
-#   --peers LIST web/pipe peers to compare with (default limit,mio,tokio,asio)
+#   --peers LIST web/pipe peers to compare with (default limit,mio,tokio,asio;
+#                prev: the chann_web binary named by PREV_WEB, e.g. one built from
+#                an earlier revision, to check a change for regressions)
 #   --budget MIN after MIN minutes (default 60) stop waiting and retrying:
 #                finish the remaining measurements as they come
 #
@@ -54,7 +56,7 @@ while [ $# -gt 0 ]; do
     --quiet-wait) QUIET_WAIT=$2; shift ;;
     --budget) BUDGET_MIN=$2; shift ;;
     --peers) WEB_PEERS=${2//,/ }; shift ;;
-    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -212,6 +214,7 @@ peer_cmd() {  # NAME BODYFILE
     mio) echo "$PEERS_DIR/mio_web 127.0.0.1:{PORT} $2" ;;
     tokio) echo "$PEERS_DIR/tokio_web 127.0.0.1:{PORT} $2" ;;
     asio) echo "$PEERS_DIR/asio_web 127.0.0.1:{PORT} $2" ;;
+    prev) echo "${PREV_WEB:?--peers prev needs PREV_WEB=<a chann_web built from an earlier revision>} 127.0.0.1:{PORT} $2" ;;
   esac
 }
 web_pair() {  # SECTION PEER BODY SCRIPT SCRIPT_ARGS RUN (one A B alternation)
