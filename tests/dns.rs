@@ -306,3 +306,20 @@ fn close_cancels_every_lookup_of_the_channel_and_forgets_its_results() {
     r.close(d).unwrap();
     assert_eq!(r.resolve_error(d), None, "the reason went with the channel");
 }
+
+#[test]
+fn listen_takes_numbers_and_hosts_file_names_and_never_asks_dns() {
+    let silent = Responder::start(Mode::Silent, &[]);
+    let mut r = reactor_asking(&[silent.addr], 5000);
+    let mut hosts = ResolverConfig::with_nameservers(&[silent.addr]);
+    hosts.hosts_file = Some("/etc/hosts".into());
+    r.set_resolver(hosts).unwrap();
+    let l = r.open(Kind::Stream);
+    r.listen(l, "localhost:0", 16).expect("a hosts-file name binds at once");
+    assert!(r.local_addr(l).unwrap().ip().is_loopback());
+    let d = r.open(Kind::Stream);
+    let e = r.listen(d, "only-dns-knows.test:0", 16).unwrap_err().to_string();
+    assert!(e.contains("only-dns-knows.test") && e.contains("hosts file"), "{e}");
+    assert_eq!(r.state(d).unwrap(), State::Disconnect);
+    assert!(silent.queries.try_recv().is_err(), "no DNS query was sent");
+}
