@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::certs::{client_config, pki, tls_listener};
 use common::*;
-use mnet::{Direction, Event, Handle, Kind, Reactor, TlsConfig};
+use mnet::{Direction, Event, Handle, Kind, Reactor};
 
 fn total_bytes() -> u64 {
     std::env::var("MNET_RWDATA_BYTES").ok().and_then(|v| v.parse().ok()).unwrap_or(1 << 30)
@@ -205,25 +205,9 @@ fn truncation_is_told_apart_from_close_notify() {
     let (_l, addr) = tls_listener(&mut r, &p, 16);
     // A raw TCP peer that speaks TLS through a blocking rustls client in a
     // thread, then drops TCP without close_notify.
-    let ca = p.ca_pem.clone();
+    let pc = p.clone();
     let t = std::thread::spawn(move || {
-        let cfg = TlsConfig::builder().ca_pem(ca.as_bytes()).unwrap().build().unwrap();
-        let _ = cfg;
-        use rustls_pki_types::pem::PemObject;
-        let mut roots = rustls::RootCertStore::empty();
-        for c in rustls_pki_types::CertificateDer::pem_slice_iter(ca.as_bytes()) {
-            roots.add(c.unwrap()).unwrap();
-        }
-        let conf = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
-        let mut conn = rustls::ClientConnection::new(std::sync::Arc::new(conf), name).unwrap();
-        let mut sock = std::net::TcpStream::connect(addr).unwrap();
+        let (mut conn, mut sock) = common::certs::blocking_client(&pc, addr);
         let mut tls = rustls::Stream::new(&mut conn, &mut sock);
         tls.write_all(b"last words").unwrap();
         tls.flush().unwrap();
