@@ -116,6 +116,16 @@ pub(crate) enum Io {
     Ended(i32),
 }
 
+/// What one stream write did.
+enum Wrote {
+    /// The kernel took all it was offered: more may follow.
+    All(usize),
+    /// It took this much (maybe nothing) and takes no more for now.
+    Part(usize),
+    /// Interrupted: try again.
+    Again,
+}
+
 /// One readiness report, as the channel needs it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Readiness {
@@ -453,35 +463,21 @@ impl Chann {
     /// stops taking them. A hard error ends the connection (noted as its
     /// end) and is returned as an errno.
     pub fn flush_stream(&mut self) -> Result<(), i32> {
-        let Some(Sock::Stream(s)) = &self.sock else {
-            return Ok(());
-        };
         while !self.sendq.is_empty() {
-            let r = {
-                let mut iov = [IoSlice::new(&[]); MAX_IOV];
-                let k = self.sendq.iovecs(&mut iov);
-                let total: usize = iov[..k].iter().map(|b| b.len()).sum();
-                socket::sendv(s, &iov[..k]).map(|n| (n, total))
+            let Some(Sock::Stream(s)) = &self.sock else {
+                return Ok(());
             };
-            match r {
-                Ok((n, total)) => {
+            let mut iov = [IoSlice::new(&[]); MAX_IOV];
+            let k = self.sendq.iovecs(&mut iov);
+            let total: usize = iov[..k].iter().map(|b| b.len()).sum();
+            let r = socket::sendv(s, &iov[..k]);
+            match self.wrote(r, total)? {
+                Wrote::All(n) => self.sendq.consume(n),
+                Wrote::Part(n) => {
                     self.sendq.consume(n);
-                    self.sent += n as u64;
-                    if n < total {
-                        self.writable = false;
-                        break;
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.writable = false;
                     break;
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    let err = socket::errno_of(&e);
-                    self.note_end(err);
-                    return Err(err);
-                }
+                Wrote::Again => {}
             }
         }
         if self.sendq.is_empty() {
@@ -497,34 +493,50 @@ impl Chann {
             self.sendq.push_stream(buf);
             return self.flush_stream();
         }
-        let Some(Sock::Stream(s)) = &self.sock else {
-            return Ok(());
-        };
         let mut done = 0;
         while done < buf.len() {
-            match socket::send(s, &buf[done..]) {
-                Ok(n) => {
+            let Some(Sock::Stream(s)) = &self.sock else {
+                return Ok(());
+            };
+            let r = socket::send(s, &buf[done..]);
+            match self.wrote(r, buf.len() - done)? {
+                Wrote::All(n) => done += n,
+                Wrote::Part(n) => {
                     done += n;
-                    self.sent += n as u64;
-                    if done < buf.len() {
-                        self.writable = false;
-                        break;
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.writable = false;
                     break;
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    let err = socket::errno_of(&e);
-                    self.note_end(err);
-                    return Err(err);
-                }
+                Wrote::Again => {}
             }
         }
         self.sendq.push_stream(&buf[done..]);
         Ok(())
+    }
+
+    /// Accounts one stream write of `wanted` bytes that returned `r`: counts
+    /// what the kernel took, notes a socket that takes no more for now, and
+    /// ends the connection on a hard error.
+    fn wrote(&mut self, r: io::Result<usize>, wanted: usize) -> Result<Wrote, i32> {
+        match r {
+            Ok(n) => {
+                self.sent += n as u64;
+                if n < wanted {
+                    self.writable = false;
+                    Ok(Wrote::Part(n))
+                } else {
+                    Ok(Wrote::All(n))
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.writable = false;
+                Ok(Wrote::Part(0))
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(Wrote::Again),
+            Err(e) => {
+                let err = socket::errno_of(&e);
+                self.note_end(err);
+                Err(err)
+            }
+        }
     }
 
     /// Sends one datagram now when nothing is queued and the socket can
