@@ -33,8 +33,8 @@ cmake -S "$root/tests/consumer/find_package" -B "$tmp/find_package" -G "$generat
 cmake --build "$tmp/find_package"
 "$tmp/find_package/consumer_echo"
 
-echo "== consumer: add_subdirectory(mnet)"
+echo "== consumer: add_subdirectory(mnet), no CMAKE_BUILD_TYPE (mnet must leave it empty)"
 cmake -S "$root/tests/consumer/add_subdirectory" -B "$tmp/add_subdirectory" -G "$generator" \
-    -DCMAKE_BUILD_TYPE="$build_type" -DMNET_CARGO_TARGET_DIR="$cargo_dir" >/dev/null
+    -DMNET_CARGO_TARGET_DIR="$cargo_dir" | grep '^-- consumer:'
 cmake --build "$tmp/add_subdirectory"
 "$tmp/add_subdirectory/consumer_echo"
