@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Consumer checks: mnet used the two ways a CMake project takes a library,
-# each building and running a loopback echo linked against mnet::mnet.
+# Consumer checks: mnet used the ways a CMake project takes a library, each
+# building and running a loopback echo linked against mnet::mnet.
 #   1. cmake --install to a temporary prefix, then find_package(mnet CONFIG)
-#      (and the installed package must not name mnet's source or build tree);
-#   2. add_subdirectory(<mnet source> mnet), reusing the build's cargo
-#      directory so the Rust dependencies are not compiled twice.
+#      (the installed package names no path into mnet's source or build
+#      tree, and links the system libraries rustc names for a Rust archive);
+#   2. add_subdirectory(<mnet source> mnet) without a build type, which mnet
+#      must leave empty;
+#   3. add_subdirectory under Ninja Multi-Config: Debug links the cargo dev
+#      profile's archive, Release the release profile's.
+# They reuse the build's cargo directory, so the Rust dependencies are not
+# compiled again (only the dev profile once, for the Debug configuration).
 #
 #   tests/consumer/run.sh [build dir]     (default: build; configured and built if needed)
 set -euo pipefail
@@ -13,28 +18,78 @@ build=$(cd "$root" && realpath -m "${1:-build}")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# Runs a command with its output in a log, shown only when it fails.
+quiet() {
+    local log="$tmp/quiet.log"
+    if ! "$@" >"$log" 2>&1; then
+        tail -n 40 "$log" >&2
+        echo "run.sh: failed: $*" >&2
+        exit 1
+    fi
+}
+fail() {
+    echo "run.sh: $*" >&2
+    exit 1
+}
+
 if [ ! -f "$build/CMakeCache.txt" ]; then
-    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+    quiet cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release
 fi
-cmake --build "$build"
+cmake --build "$build" -j "$(nproc)"
 cache() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
 generator=$(cache CMAKE_GENERATOR)
 build_type=$(cache CMAKE_BUILD_TYPE)
 cargo_dir=$(cache MNET_CARGO_TARGET_DIR)
+rustc=$(cache MNET_RUSTC)
+
+# The link command of a target in a configured consumer build.
+link_command() {  # build dir, target[, config]
+    if [ -f "$1/build.ninja" ]; then
+        local file=build.ninja
+        [ -z "${3:-}" ] || file="build-$3.ninja"
+        ninja -C "$1" -f "$file" -t commands "$2" | tail -n 1
+    else
+        cat "$1/CMakeFiles/$2.dir/link.txt"
+    fi
+}
 
 echo "== consumer: cmake --install + find_package(mnet)"
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 if find "$tmp/prefix" -name '*.cmake' -exec grep -lF -e "$root" {} +; then
-    echo "run.sh: the installed CMake files above name mnet's source or build tree ($root)" >&2
-    exit 1
+    fail "the installed CMake files above name mnet's source or build tree ($root)"
 fi
-cmake -S "$root/tests/consumer/find_package" -B "$tmp/find_package" -G "$generator" \
-    -DCMAKE_BUILD_TYPE="$build_type" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
+quiet cmake -S "$root/tests/consumer/find_package" -B "$tmp/find_package" -G "$generator" \
+    -DCMAKE_BUILD_TYPE="$build_type" -DCMAKE_PREFIX_PATH="$tmp/prefix"
 cmake --build "$tmp/find_package"
 "$tmp/find_package/consumer_echo"
+# The Rust archive is followed by what rustc says a Rust static library needs
+# on this target, not by a list written into mnet.
+echo > "$tmp/probe.rs"
+native=$("$rustc" --crate-type staticlib --print native-static-libs -o "$tmp/libprobe.a" "$tmp/probe.rs" 2>&1 |
+         sed -n 's/.*native-static-libs: //p')
+[ -n "$native" ] || fail "rustc printed no native-static-libs"
+link_command "$tmp/find_package" consumer_echo | grep -qF -- "libmnet_rust.a $native" ||
+    fail "consumer_echo's link command does not follow libmnet_rust.a with rustc's '$native':
+$(link_command "$tmp/find_package" consumer_echo)"
+echo "links libmnet_rust.a $native (rustc's native-static-libs)"
 
 echo "== consumer: add_subdirectory(mnet), no CMAKE_BUILD_TYPE (mnet must leave it empty)"
 cmake -S "$root/tests/consumer/add_subdirectory" -B "$tmp/add_subdirectory" -G "$generator" \
     -DMNET_CARGO_TARGET_DIR="$cargo_dir" | grep '^-- consumer:'
 cmake --build "$tmp/add_subdirectory"
 "$tmp/add_subdirectory/consumer_echo"
+
+echo "== consumer: add_subdirectory(mnet) under Ninja Multi-Config, Debug and Release"
+command -v ninja >/dev/null || fail "ninja is missing (scripts/ensure-tools.sh installs it)"
+quiet cmake -S "$root/tests/consumer/add_subdirectory" -B "$tmp/multi_config" -G "Ninja Multi-Config" \
+    -DMNET_CARGO_TARGET_DIR="$cargo_dir"
+for config in Debug Release; do
+    profile=release
+    [ "$config" = Debug ] && profile=debug
+    quiet cmake --build "$tmp/multi_config" --config "$config" --target consumer_echo
+    link_command "$tmp/multi_config" consumer_echo "$config" | grep -qF -- "$cargo_dir/$profile/libmnet.a" ||
+        fail "the $config consumer_echo does not link cargo's $profile archive:
+$(link_command "$tmp/multi_config" consumer_echo "$config")"
+    echo "$config links $cargo_dir/$profile/libmnet.a"
+    "$tmp/multi_config/$config/consumer_echo"
+done

@@ -1,0 +1,173 @@
+# The Rust core as a CMake target: cargo builds the crate (with the cxx bridge
+# glue compiled in by build.rs) into one static archive, imported here as
+# mnet_rust. Included once by the top-level CMakeLists.txt; defines
+#
+#   mnet_cargo                 the custom target that runs cargo
+#   mnet_rust                  the archive, an IMPORTED (not GLOBAL) static library
+#                              that carries the system libraries it needs
+#   MNET_BRIDGE_INCLUDE        where cxx-build writes rust/cxx.h and mnet/src/ffi/mod.rs.h
+#   MNET_CARGO_OUT             cargo's output directory for the current configuration
+#                              (a generator expression: debug/ for Debug, release/ otherwise)
+#   MNET_CARGO_COMMAND         `cmake -E env ... cargo` with the environment every cargo
+#                              step of this build uses (tests/cpp builds gen_certs with it)
+#   MNET_CARGO_BUILD_ARGS      --locked --profile ... [--target ...]
+#   MNET_RUST_NATIVE_LIBS      the system libraries a Rust static library needs on the target
+#
+# Configurations map to cargo profiles: Debug builds the `dev` profile, every
+# other configuration (Release, RelWithDebInfo, MinSizeRel, none) `release`.
+# A generator expression picks the profile, so Ninja Multi-Config and
+# `--config Debug` / `--config Release` each link the matching archive.
+
+find_program(MNET_CARGO cargo HINTS "$ENV{CARGO_HOME}/bin" "$ENV{HOME}/.cargo/bin" REQUIRED)
+get_filename_component(_mnet_cargo_bin "${MNET_CARGO}" DIRECTORY)
+if(DEFINED ENV{RUSTC})
+  set(_mnet_rustc_default "$ENV{RUSTC}")
+else()
+  find_program(_mnet_rustc_found rustc HINTS "${_mnet_cargo_bin}" NO_CACHE REQUIRED)
+  set(_mnet_rustc_default "${_mnet_rustc_found}")
+endif()
+set(MNET_RUSTC "${_mnet_rustc_default}" CACHE FILEPATH "rustc used to ask which system libraries Rust needs (cargo's own)")
+
+set(MNET_RUST_TARGET "" CACHE STRING
+    "Rust target triple to build the core for (empty: the host; required when cross-compiling)")
+set(MNET_CARGO_TARGET_DIR "${CMAKE_CURRENT_BINARY_DIR}/cargo" CACHE PATH
+    "Cargo target directory for the Rust core (must be absolute: cxx-build only trusts an absolute one)")
+if(NOT IS_ABSOLUTE "${MNET_CARGO_TARGET_DIR}")
+  message(FATAL_ERROR "mnet: MNET_CARGO_TARGET_DIR must be absolute (cxx-build writes its headers only then), "
+                      "got '${MNET_CARGO_TARGET_DIR}'")
+endif()
+
+# ---- what cannot work, said at configure time ------------------------------
+# A cross build needs the Rust triple: CMake's and LLVM's names (aarch64-linux-gnu)
+# are not Rust's (aarch64-unknown-linux-gnu), so mnet does not guess. Without it
+# the build stops at the cargo step with this sentence, instead of linking an
+# archive for the wrong machine.
+set(_mnet_unsupported "")
+if(CMAKE_CROSSCOMPILING AND NOT MNET_RUST_TARGET)
+  set(_mnet_unsupported
+      "mnet: cross-compiling for ${CMAKE_SYSTEM_NAME}/${CMAKE_SYSTEM_PROCESSOR}, but MNET_RUST_TARGET is not set: pass -DMNET_RUST_TARGET=<Rust target triple>, e.g. aarch64-unknown-linux-gnu, with its standard library installed (rustup target add <triple>)")
+endif()
+
+# ---- the system libraries the archive needs ---------------------------------
+# Asked of rustc at configure time, for the target, the way Corrosion does: a
+# tiny static library printed with --print native-static-libs. Link libraries
+# must be known when CMake generates the build (and writes the installed
+# package), before cargo has run; the crate's own dependencies add no system
+# library of their own (ring and the cxx glue are compiled into the archive),
+# except the C++ standard library that cc-rs names for the glue, which the C++
+# link supplies: the one the C++ compiler picks (libstdc++, or libc++ with
+# -stdlib=libc++), never a second one.
+set(_mnet_target_args "")
+if(MNET_RUST_TARGET)
+  set(_mnet_target_args --target "${MNET_RUST_TARGET}")
+endif()
+set(_mnet_probe_dir "${CMAKE_CURRENT_BINARY_DIR}/rust-native-libs")
+file(WRITE "${_mnet_probe_dir}/probe.rs" "")
+execute_process(
+  COMMAND "${MNET_RUSTC}" --crate-type staticlib --crate-name mnet_probe ${_mnet_target_args}
+          --print native-static-libs -o "${_mnet_probe_dir}/libmnet_probe.a" "${_mnet_probe_dir}/probe.rs"
+  WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}"
+  RESULT_VARIABLE _mnet_probe_status OUTPUT_VARIABLE _mnet_probe_out ERROR_VARIABLE _mnet_probe_out)
+string(REGEX MATCH "native-static-libs: ([^\n]*)" _mnet_probe_line "${_mnet_probe_out}")
+if(_mnet_probe_status EQUAL 0 AND _mnet_probe_line)
+  separate_arguments(MNET_RUST_NATIVE_LIBS UNIX_COMMAND "${CMAKE_MATCH_1}")
+  list(REMOVE_DUPLICATES MNET_RUST_NATIVE_LIBS)
+else()
+  set(MNET_RUST_NATIVE_LIBS "")
+  string(STRIP "${_mnet_probe_out}" _mnet_probe_out)
+  if(NOT _mnet_unsupported)
+    set(_mnet_unsupported
+        "mnet: ${MNET_RUSTC} cannot build a static library for ${MNET_RUST_TARGET} (is its standard library installed? rustup target add ${MNET_RUST_TARGET}): ${_mnet_probe_out}")
+  endif()
+endif()
+
+# ---- the same C++ for the glue as for the face -------------------------------
+# cc-rs compiles the cxx glue (the crate `cxx` and this crate's bridge) inside
+# cargo; it gets CMake's C++ compiler, its flags and its target, so the glue
+# and the C++ face agree on the ABI (-stdlib=libc++, -m32, --target, a sysroot).
+# Per-configuration flags are not passed: cc-rs sets optimisation from the
+# cargo profile, and one release archive serves every non-Debug configuration.
+set(_mnet_cxxflags "${CMAKE_CXX_FLAGS}")
+if(CMAKE_CXX_COMPILER_TARGET)
+  string(APPEND _mnet_cxxflags " --target=${CMAKE_CXX_COMPILER_TARGET}")
+endif()
+if(CMAKE_SYSROOT)
+  string(APPEND _mnet_cxxflags " --sysroot=${CMAKE_SYSROOT}")
+endif()
+string(STRIP "${_mnet_cxxflags}" _mnet_cxxflags)
+if(MNET_RUST_TARGET)
+  # cc-rs reads CXX_<triple> first: host-side C++ (none today) keeps the defaults.
+  string(REPLACE "-" "_" _mnet_cc_suffix "_${MNET_RUST_TARGET}")
+else()
+  set(_mnet_cc_suffix "")
+endif()
+set(MNET_CARGO_COMMAND "${CMAKE_COMMAND}" -E env
+    "CARGO_TARGET_DIR=${MNET_CARGO_TARGET_DIR}"
+    "CXX${_mnet_cc_suffix}=${CMAKE_CXX_COMPILER}"
+    "CXXFLAGS${_mnet_cc_suffix}=${_mnet_cxxflags}"
+    "${MNET_CARGO}")
+if(_mnet_cxxflags MATCHES "-stdlib=libc\\+\\+")
+  # cc-rs would name libstdc++ for the glue otherwise (it is not on the link
+  # line from CMake, but cargo's own links, e.g. cargo test, use it).
+  list(INSERT MNET_CARGO_COMMAND 3 "CXXSTDLIB=c++")
+endif()
+
+set(_mnet_profile "$<IF:$<CONFIG:Debug>,dev,release>")
+set(_mnet_profile_dir "$<IF:$<CONFIG:Debug>,debug,release>")
+set(_mnet_triple_dir "")
+if(MNET_RUST_TARGET)
+  set(_mnet_triple_dir "${MNET_RUST_TARGET}/")
+endif()
+set(MNET_CARGO_BUILD_ARGS --locked --profile "${_mnet_profile}" ${_mnet_target_args})
+set(MNET_CARGO_OUT "${MNET_CARGO_TARGET_DIR}/${_mnet_triple_dir}${_mnet_profile_dir}")
+set(MNET_BRIDGE_INCLUDE "${MNET_CARGO_TARGET_DIR}/cxxbridge")
+
+if(_mnet_unsupported)
+  message(WARNING "${_mnet_unsupported}")
+  set(_mnet_cargo_build
+      COMMAND "${CMAKE_COMMAND}" -E echo "${_mnet_unsupported}"
+      COMMAND "${CMAKE_COMMAND}" -E false)
+else()
+  set(_mnet_cargo_build
+      COMMAND ${MNET_CARGO_COMMAND} build --lib ${MNET_CARGO_BUILD_ARGS}
+              --manifest-path "${CMAKE_CURRENT_SOURCE_DIR}/Cargo.toml")
+endif()
+if(MNET_RUST_TARGET)
+  set(_mnet_for "${MNET_RUST_TARGET}")
+else()
+  set(_mnet_for "the host")
+endif()
+list(JOIN MNET_RUST_NATIVE_LIBS " " _mnet_native_libs_text)
+message(STATUS "mnet: Rust core for ${_mnet_for} with ${MNET_CARGO}; "
+               "system libraries: ${_mnet_native_libs_text}; C++ glue: ${CMAKE_CXX_COMPILER} ${_mnet_cxxflags}")
+
+file(GLOB_RECURSE _mnet_rs CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/src/*.rs")
+set(MNET_RUST_SOURCES ${_mnet_rs} "${CMAKE_CURRENT_SOURCE_DIR}/Cargo.toml"
+    "${CMAKE_CURRENT_SOURCE_DIR}/Cargo.lock" "${CMAKE_CURRENT_SOURCE_DIR}/build.rs")
+add_custom_command(
+  OUTPUT "${MNET_CARGO_OUT}/libmnet.a" "${MNET_BRIDGE_INCLUDE}/mnet/src/ffi/mod.rs.h"
+  ${_mnet_cargo_build}
+  DEPENDS ${MNET_RUST_SOURCES}
+  WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}"
+  COMMENT "cargo build of the mnet Rust core"
+  USES_TERMINAL VERBATIM)
+add_custom_target(mnet_cargo DEPENDS "${MNET_CARGO_OUT}/libmnet.a")
+
+# IMPORTED_LOCATION takes no generator expression: one location per
+# configuration this build knows, by the same rule as MNET_CARGO_OUT, and
+# release for any other.
+set(_mnet_release_lib "${MNET_CARGO_TARGET_DIR}/${_mnet_triple_dir}release/libmnet.a")
+set(_mnet_debug_lib "${MNET_CARGO_TARGET_DIR}/${_mnet_triple_dir}debug/libmnet.a")
+add_library(mnet_rust STATIC IMPORTED)
+set_target_properties(mnet_rust PROPERTIES
+  IMPORTED_LOCATION "${_mnet_release_lib}"
+  INTERFACE_LINK_LIBRARIES "${MNET_RUST_NATIVE_LIBS}")
+foreach(_mnet_config IN LISTS CMAKE_CONFIGURATION_TYPES CMAKE_BUILD_TYPE)
+  string(TOUPPER "${_mnet_config}" _mnet_config_upper)
+  if(_mnet_config_upper STREQUAL "DEBUG")
+    set_property(TARGET mnet_rust PROPERTY IMPORTED_LOCATION_DEBUG "${_mnet_debug_lib}")
+  else()
+    set_property(TARGET mnet_rust PROPERTY IMPORTED_LOCATION_${_mnet_config_upper} "${_mnet_release_lib}")
+  endif()
+endforeach()
+add_dependencies(mnet_rust mnet_cargo)
