@@ -53,15 +53,26 @@ link_command() {  # build dir, target[, config]
     fi
 }
 
+# Runs a consumer build's programs: the echo executable, and the echo from
+# its shared library loaded by dlopen; both were compiled as C++11 without
+# extensions.
+run_consumer() {  # build dir[, config]
+    local dir=$1 bin=$1${2:+/$2}
+    grep '"command".*consumer_echo\.cpp' "$dir/compile_commands.json" | grep -qe '-std=c++11 ' ||
+        fail "consumer_echo.cpp was not compiled with -std=c++11: $(grep '"command".*consumer_echo' "$dir/compile_commands.json")"
+    "$bin/consumer_echo"
+    "$bin/plugin_loader" "$bin/libecho_plugin.so"
+}
+
 echo "== consumer: cmake --install + find_package(mnet)"
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 if find "$tmp/prefix" -name '*.cmake' -exec grep -lF -e "$root" {} +; then
     fail "the installed CMake files above name mnet's source or build tree ($root)"
 fi
-quiet cmake -S "$root/tests/consumer/find_package" -B "$tmp/find_package" -G "$generator" \
-    -DCMAKE_BUILD_TYPE="$build_type" -DCMAKE_PREFIX_PATH="$tmp/prefix"
+cmake -S "$root/tests/consumer/find_package" -B "$tmp/find_package" -G "$generator" \
+    -DCMAKE_BUILD_TYPE="$build_type" -DCMAKE_PREFIX_PATH="$tmp/prefix" | grep '^-- consumer:'
 cmake --build "$tmp/find_package"
-"$tmp/find_package/consumer_echo"
+run_consumer "$tmp/find_package"
 # The Rust archive is followed by what rustc says a Rust static library needs
 # on this target, not by a list written into mnet.
 echo > "$tmp/probe.rs"
@@ -77,7 +88,7 @@ echo "== consumer: add_subdirectory(mnet), no CMAKE_BUILD_TYPE (mnet must leave 
 cmake -S "$root/tests/consumer/add_subdirectory" -B "$tmp/add_subdirectory" -G "$generator" \
     -DMNET_CARGO_TARGET_DIR="$cargo_dir" | grep '^-- consumer:'
 cmake --build "$tmp/add_subdirectory"
-"$tmp/add_subdirectory/consumer_echo"
+run_consumer "$tmp/add_subdirectory"
 
 echo "== consumer: add_subdirectory(mnet) under Ninja Multi-Config, Debug and Release"
 command -v ninja >/dev/null || fail "ninja is missing (scripts/ensure-tools.sh installs it)"
@@ -86,10 +97,39 @@ quiet cmake -S "$root/tests/consumer/add_subdirectory" -B "$tmp/multi_config" -G
 for config in Debug Release; do
     profile=release
     [ "$config" = Debug ] && profile=debug
-    quiet cmake --build "$tmp/multi_config" --config "$config" --target consumer_echo
+    quiet cmake --build "$tmp/multi_config" --config "$config"
     link_command "$tmp/multi_config" consumer_echo "$config" | grep -qF -- "$cargo_dir/$profile/libmnet.a" ||
         fail "the $config consumer_echo does not link cargo's $profile archive:
 $(link_command "$tmp/multi_config" consumer_echo "$config")"
     echo "$config links $cargo_dir/$profile/libmnet.a"
-    "$tmp/multi_config/$config/consumer_echo"
+    run_consumer "$tmp/multi_config" "$config"
 done
+
+# BUILD_SHARED_LIBS=ON builds libmnet.so with the Rust core inside, exporting
+# only the C++ face; consumers need it at run time.
+shared_check() {  # consumer build dir, directory of libmnet.so
+    readelf -d "$1/consumer_echo" | grep -q 'NEEDED.*\[libmnet\.so' ||
+        fail "consumer_echo does not load libmnet.so: $(readelf -d "$1/consumer_echo" | grep NEEDED)"
+    if nm -D --defined-only "$2"/libmnet.so | grep -E ' (cxxbridge|_ZN[0-9]+(std|core|mio|rustls))'; then
+        fail "libmnet.so exports the Rust core's symbols above"
+    fi
+    echo "consumer_echo loads $(basename "$(readlink -f "$2/libmnet.so")"), which exports the C++ face only"
+    run_consumer "$1"
+}
+
+echo "== consumer: add_subdirectory(mnet) with BUILD_SHARED_LIBS=ON"
+cmake -S "$root/tests/consumer/add_subdirectory" -B "$tmp/shared" -G "$generator" -DBUILD_SHARED_LIBS=ON \
+    -DCMAKE_BUILD_TYPE="$build_type" -DMNET_CARGO_TARGET_DIR="$cargo_dir" | grep '^-- consumer:.*mnet::mnet'
+cmake --build "$tmp/shared"
+shared_check "$tmp/shared" "$tmp/shared/mnet"
+
+echo "== consumer: shared mnet, cmake --install + find_package(mnet)"
+quiet cmake -S "$root" -B "$tmp/shared_mnet" -G "$generator" -DBUILD_SHARED_LIBS=ON -DCMAKE_BUILD_TYPE="$build_type" \
+    -DMNET_BUILD_TESTS=OFF -DMNET_BUILD_EXAMPLES=OFF -DMNET_CARGO_TARGET_DIR="$cargo_dir"
+quiet cmake --build "$tmp/shared_mnet"
+quiet cmake --install "$tmp/shared_mnet" --prefix "$tmp/shared_prefix"
+[ ! -e "$tmp/shared_prefix/lib/libmnet_rust.a" ] || fail "a shared mnet installed the Rust archive as well"
+cmake -S "$root/tests/consumer/find_package" -B "$tmp/shared_find_package" -G "$generator" \
+    -DCMAKE_BUILD_TYPE="$build_type" -DCMAKE_PREFIX_PATH="$tmp/shared_prefix" | grep '^-- consumer:'
+cmake --build "$tmp/shared_find_package"
+shared_check "$tmp/shared_find_package" "$tmp/shared_prefix/lib"
