@@ -1,62 +1,55 @@
 // echo_svr: a TCP echo server, m_net's example on mnet.
 //
-//   ./echo_svr [ip:port]        (default 127.0.0.1:8090)
-//   then: ./echo_cnt 127.0.0.1:8090, or nc 127.0.0.1 8090
+//   build/echo_svr [ip:port]        (default 127.0.0.1:8090)
+//   then: build/echo_cnt 127.0.0.1:8090, or nc 127.0.0.1 8090
 //
-// Each client gets "Welcome to echoServ" and then its own lines back. The
-// listener uses a lambda handler and prints the time every 5 seconds.
+// Each client gets "Welcome to echoServ" and then its own lines back; the
+// server prints the time every 5 seconds.
 #include <iostream>
 #include <string>
 
 #include <mnet/mnet.hpp>
 
-using mnet::Chann;
-using mnet::ChannDispatcher;
+using namespace mnet;
 
-// A connected client: echo what arrives, go away on disconnect.
-class CntChann : public Chann {
+class Client : public Chann {  // one connected client
 public:
-    CntChann(Chann *c) : Chann(c) {}
+    Client(Chann *accepted) : Chann(accepted) {}
 
     void defaultEventHandler(Chann *, chann_event_t event, int err) override {
         if (event == CHANN_EVENT_RECV) {
-            int n = channRecv(m_buf, sizeof m_buf);
-            if (n > 0) channSend(m_buf, n);
+            char buf[256];
+            int n = channRecv(buf, sizeof buf);  // 0: nothing now, -1: error
+            if (n > 0) channSend(buf, n);        // queued if the kernel is full
         } else if (event == CHANN_EVENT_DISCONNECT) {
-            std::cout << "svr disconnect cnt " << peerAddr().addrString << " (err " << err << ")" << std::endl;
-            delete this;
+            std::cout << "client " << peerAddr().addrString << " left (err " << err << ")" << std::endl;
+            delete this;  // safe inside a handler
         }
     }
-
-private:
-    char m_buf[256];
 };
 
 int main(int argc, char *argv[]) {
-    std::string ipaddr = argc > 1 ? argv[1] : "127.0.0.1:8090";
-    Chann echoSvr("tcp");
-    if (!echoSvr.channListen(ipaddr, 100)) {
-        std::cerr << "listen on " << ipaddr << " failed: " << echoSvr.lastError() << std::endl;
+    std::string addr = argc > 1 ? argv[1] : "127.0.0.1:8090";
+    Chann server("tcp");
+    if (!server.channListen(addr, 128)) {
+        std::cerr << "listen on " << addr << ": " << server.lastError() << std::endl;
         return 1;
     }
-    std::cout << "svr version: " << ChannDispatcher::version() << std::endl;
-    std::cout << "svr start listen: " << echoSvr.myAddr().addrString << std::endl;
-    echoSvr.channActiveEvent(CHANN_EVENT_TIMER, 5 * MNET_MILLI_SECOND);
+    std::cout << "echo_svr listening on " << server.myAddr().addrString << std::endl;
 
-    int accepted = 0;  // captured by the handler: m_net's function pointers could not do this
-    echoSvr.setEventHandler([&accepted](Chann *, Chann *accept, chann_event_t event, int) {
+    int clients = 0;  // lambdas may capture (m_net took function pointers)
+    server.setEventHandler([&clients](Chann *, Chann *accept, chann_event_t event, int) {
         if (event == CHANN_EVENT_ACCEPT) {
-            CntChann *cnt = new CntChann(accept);
-            delete accept;
-            const char welcome[] = "Welcome to echoServ\n";
-            cnt->channSend(welcome, sizeof welcome - 1);
-            std::cout << "svr accept cnt " << cnt->peerAddr().addrString << " (" << ++accepted << " so far)"
+            Client *client = new Client(accept);  // adopt the accepted channel...
+            delete accept;                        // ...and drop the empty temporary
+            client->channSend("Welcome to echoServ\n", 20);
+            std::cout << "client " << client->peerAddr().addrString << " (" << ++clients << " so far)"
                       << std::endl;
         } else if (event == CHANN_EVENT_TIMER) {
-            std::cout << "svr current time: " << ChannDispatcher::currentTime() << " us" << std::endl;
+            std::cout << "time " << ChannDispatcher::currentTime() << " us" << std::endl;
         }
     });
-
+    server.channActiveEvent(CHANN_EVENT_TIMER, 5 * MNET_MILLI_SECOND);
     while (ChannDispatcher::pollEvent(100) > 0) {
     }
     return 0;

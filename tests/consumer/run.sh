@@ -64,6 +64,14 @@ run_consumer() {  # build dir[, config]
     "$bin/plugin_loader" "$bin/libecho_plugin.so"
 }
 
+# The lines of the fenced block after "<!-- $1 -->" in README.md.
+readme_block() {
+    awk -v marker="<!-- $1 -->" '
+        $0 == marker { want = 1; next }
+        want && /^```/ { if (inside) exit; inside = 1; next }
+        inside { print }' "$root/README.md"
+}
+
 echo "== consumer: cmake --install + find_package(mnet)"
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 if find "$tmp/prefix" -name '*.cmake' -exec grep -lF -e "$root" {} +; then
@@ -84,11 +92,36 @@ link_command "$tmp/find_package" consumer_echo | grep -qF -- "libmnet_rust.a $na
 $(link_command "$tmp/find_package" consumer_echo)"
 echo "links libmnet_rust.a $native (rustc's native-static-libs)"
 
-echo "== consumer: add_subdirectory(mnet), no CMAKE_BUILD_TYPE (mnet must leave it empty)"
+# Talks to an echo_svr as `nc` would: the welcome line, then a line echoed.
+talk_to_echo_svr() {  # program
+    local line port
+    coproc svr { exec "$1" 127.0.0.1:0; }
+    read -r -t 10 -u "${svr[0]}" line || fail "$1 printed nothing"
+    port=${line##*:}
+    [[ "$line" == *listening* && "$port" =~ ^[0-9]+$ ]] || fail "$1 printed '$line', not its address"
+    exec 3<>"/dev/tcp/127.0.0.1/$port"
+    read -r -t 10 -u 3 line || fail "no welcome from $1"
+    [ "$line" = "Welcome to echoServ" ] || fail "$1 welcomed with '$line'"
+    printf 'a line for the echo\n' >&3
+    read -r -t 10 -u 3 line || fail "no echo from $1"
+    [ "$line" = "a line for the echo" ] || fail "$1 echoed '$line'"
+    exec 3>&-
+    kill "$svr_PID"
+    wait "$svr_PID" || true
+    echo "$(basename "$1"): welcome and echo ok on 127.0.0.1:$port"
+}
+
+echo "== consumer: add_subdirectory(mnet), no CMAKE_BUILD_TYPE (mnet must leave it empty), the README's listing"
+readme_block "listing: examples/echo_svr.cpp" >"$tmp/readme_echo_svr.cpp"
+diff -u "$root/examples/echo_svr.cpp" "$tmp/readme_echo_svr.cpp" ||
+    fail "README.md's echo server listing is not examples/echo_svr.cpp (diff above)"
 cmake -S "$root/tests/consumer/add_subdirectory" -B "$tmp/add_subdirectory" -G "$generator" \
-    -DMNET_CARGO_TARGET_DIR="$cargo_dir" | grep '^-- consumer:'
+    -DMNET_CARGO_TARGET_DIR="$cargo_dir" -DMNET_README_ECHO="$tmp/readme_echo_svr.cpp" | grep '^-- consumer:'
 cmake --build "$tmp/add_subdirectory"
 run_consumer "$tmp/add_subdirectory"
+grep -q '"command".*-std=c++11 .*readme_echo_svr\.cpp' "$tmp/add_subdirectory/compile_commands.json" ||
+    fail "the README's listing was not compiled with -std=c++11"
+talk_to_echo_svr "$tmp/add_subdirectory/readme_echo_svr"
 
 echo "== consumer: add_subdirectory(mnet) under Ninja Multi-Config, Debug and Release"
 command -v ninja >/dev/null || fail "ninja is missing (scripts/ensure-tools.sh installs it)"
