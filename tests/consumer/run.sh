@@ -72,8 +72,16 @@ readme_block() {
         inside { print }' "$root/README.md"
 }
 
-echo "== consumer: cmake --install + find_package(mnet)"
-cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
+echo "== consumer: the README's install recipe, then find_package(mnet)"
+# Run as written, in temporary directories, with this build's cargo directory.
+readme_block "install recipe" |
+    sed -e "s#-S mnet #-S '$root' #" -e "s#mnet/build#'$tmp/recipe'#g" -e "s#/opt/mnet#'$tmp/prefix'#g" \
+        -e "s#^cmake -S .*#& -G '$generator' -DMNET_CARGO_TARGET_DIR='$cargo_dir'#" >"$tmp/recipe.sh"
+grep -q 'cmake --install' "$tmp/recipe.sh" || fail "README.md has no install recipe"
+quiet bash -e "$tmp/recipe.sh"
+built=$(find "$tmp/recipe" -type f -perm -u+x \( -name 'test_*' -o -name echo_svr -o -name chann_web \))
+[ -z "$built" ] || fail "the README's install recipe built mnet's tests or examples: $built"
+echo "the recipe built no test or example, and installed mnet"
 if find "$tmp/prefix" -name '*.cmake' -exec grep -lF -e "$root" {} +; then
     fail "the installed CMake files above name mnet's source or build tree ($root)"
 fi
