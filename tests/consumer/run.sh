@@ -174,3 +174,33 @@ cmake -S "$root/tests/consumer/find_package" -B "$tmp/shared_find_package" -G "$
     -DCMAKE_BUILD_TYPE="$build_type" -DCMAKE_PREFIX_PATH="$tmp/shared_prefix" | grep '^-- consumer:'
 cmake --build "$tmp/shared_find_package"
 shared_check "$tmp/shared_find_package" "$tmp/shared_prefix/lib"
+
+echo "== consumer: C++ flags reach cc-rs; a cross build configures and says what it needs"
+# Configure only: building these would recompile the cxx glue (other flags,
+# another target) in a cargo directory of its own.
+quiet cmake -S "$root" -B "$tmp/flags" -G "$generator" -DMNET_BUILD_TESTS=OFF -DMNET_BUILD_EXAMPLES=OFF \
+    -DCMAKE_CXX_FLAGS="-DMNET_FLAGS_CHECK -fno-plt" -DMNET_CARGO_TARGET_DIR="$tmp/flags/cargo"
+grep -rqF -- "CXXFLAGS=-DMNET_FLAGS_CHECK -fno-plt" "$tmp/flags" --include='*.make' --include='*.ninja' ||
+    fail "CMAKE_CXX_FLAGS do not reach cargo's CXXFLAGS (cc-rs builds the cxx glue with them)"
+echo "cargo's cc-rs gets CXXFLAGS=-DMNET_FLAGS_CHECK -fno-plt"
+cross=(-DCMAKE_TOOLCHAIN_FILE="$root/tests/consumer/cross-aarch64.cmake" -DCMAKE_CXX_COMPILER="$(cache CMAKE_CXX_COMPILER)"
+       -DMNET_BUILD_TESTS=OFF -DMNET_BUILD_EXAMPLES=OFF -DMNET_CARGO_TARGET_DIR="$tmp/cross/cargo")
+cmake -S "$root" -B "$tmp/cross" -G "$generator" "${cross[@]}" >"$tmp/cross.log" 2>&1 ||
+    { cat "$tmp/cross.log"; fail "a cross configure without MNET_RUST_TARGET failed instead of warning"; }
+grep -q 'MNET_RUST_TARGET is not set' "$tmp/cross.log" || fail "a cross configure did not ask for MNET_RUST_TARGET"
+if cmake --build "$tmp/cross" --target mnet_cargo >"$tmp/cross.log" 2>&1 ||
+    ! grep -q 'MNET_RUST_TARGET is not set' "$tmp/cross.log"; then
+    cat "$tmp/cross.log"
+    fail "the cargo step of a cross build without MNET_RUST_TARGET did not stop with the reason"
+fi
+echo "cross without MNET_RUST_TARGET: configures, warns, and the cargo step stops with: $(grep -o 'cross-compiling.*is not set' "$tmp/cross.log")"
+rm -rf "$tmp/cross"
+cmake -S "$root" -B "$tmp/cross" -G "$generator" "${cross[@]}" -DMNET_RUST_TARGET=aarch64-unknown-linux-gnu \
+    >"$tmp/cross.log" 2>&1 || { cat "$tmp/cross.log"; fail "a cross configure with MNET_RUST_TARGET failed"; }
+if grep -q 'rustup target add aarch64-unknown-linux-gnu' "$tmp/cross.log"; then
+    echo "cross with MNET_RUST_TARGET, no aarch64 standard library installed: configures and says 'rustup target add aarch64-unknown-linux-gnu'"
+else
+    grep -rqF -- "CXX_aarch64_unknown_linux_gnu=" "$tmp/cross" --include='*.make' --include='*.ninja' ||
+        fail "a cross build does not hand cc-rs the C++ compiler as CXX_aarch64_unknown_linux_gnu"
+    echo "cross with MNET_RUST_TARGET: cargo builds for aarch64-unknown-linux-gnu, cc-rs gets CXX_aarch64_unknown_linux_gnu"
+fi
