@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs each cargo-fuzz target of fuzz/ for a bounded time, starting from the
-# committed corpus (fuzz/corpus/<target>). Installs cargo-fuzz when missing.
+# committed corpus (fuzz/corpus/<target>). Installs cargo-fuzz (a pinned
+# version) when missing or different.
 # Works on the stable toolchain: no sanitizer runtime (-s none), coverage
 # instrumentation only; the targets assert the properties themselves.
 #
@@ -8,9 +9,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 secs="${1:-60}"
-if ! cargo fuzz --version >/dev/null 2>&1; then
-    echo "fuzz: installing cargo-fuzz" >&2
-    cargo install cargo-fuzz --locked --quiet
+# Pinned: a new cargo-fuzz may change flags or need a newer toolchain.
+cargo_fuzz_version=0.13.2
+if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $cargo_fuzz_version" ]; then
+    echo "fuzz: installing cargo-fuzz $cargo_fuzz_version" >&2
+    cargo install cargo-fuzz --version "$cargo_fuzz_version" --locked --quiet
 fi
 for target in addr request_counter; do
     dict=()

@@ -2,18 +2,20 @@
 # The whole test suite, as CI runs it:
 #   1. the Rust tests (cargo test, debug assertions on);
 #   2. the C++ tests (CTest), built with CMake in build/;
-#   3. the consumer checks (a project using the installed package, and one
-#      using add_subdirectory);
+#   3. the consumer checks (tests/consumer/run.sh: the README's install
+#      recipe + find_package, add_subdirectory, Ninja Multi-Config Debug and
+#      Release, BUILD_SHARED_LIBS, a consumer's shared library, C++11, the
+#      README's listing, cross and tool set-up checks);
 #   4. the C++ tests again under AddressSanitizer + UBSan (build-asan/, with
 #      the byte-checked transfers cut to 64 MiB);
 #   5. the fuzz targets, 60 s each from the committed corpus
 #      (MNET_FUZZ_SECONDS=0 skips them; cargo-fuzz is installed if missing).
-# Installs cmake first when it is missing.
+# Installs cmake (3.20 or newer), make and ninja first when they are missing.
 #
 #   scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-tools.sh
+. scripts/ensure-tools.sh
 started=$SECONDS
 step() { echo "== $1 (at $((SECONDS - started)) s)"; }
 
@@ -25,7 +27,7 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)"
 ctest --test-dir build --output-on-failure
 
-step "consumer checks (find_package after install, add_subdirectory)"
+step "consumer checks (tests/consumer/run.sh)"
 tests/consumer/run.sh build
 
 step "C++ tests under AddressSanitizer + UBSan"

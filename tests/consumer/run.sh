@@ -204,3 +204,20 @@ else
         fail "a cross build does not hand cc-rs the C++ compiler as CXX_aarch64_unknown_linux_gnu"
     echo "cross with MNET_RUST_TARGET: cargo builds for aarch64-unknown-linux-gnu, cc-rs gets CXX_aarch64_unknown_linux_gnu"
 fi
+
+echo "== tools: scripts/ensure-tools.sh decisions (dry run)"
+mkdir -p "$tmp/stale"
+printf '#!/bin/sh\necho "cmake version 3.16.3"\n' >"$tmp/stale/cmake"
+chmod +x "$tmp/stale/cmake"
+ensure_tools_plan() {
+    MNET_ENSURE_TOOLS_DRY_RUN=1 MNET_TOOLS_DIR="$tmp/tools" "$root/scripts/ensure-tools.sh" 2>&1
+}
+plan=$(PATH="$tmp/stale:$PATH" ensure_tools_plan)
+grep -q 'would run: .*apt-get install .* cmake' <<<"$plan" && grep -q 'would run: .*pip install .*cmake>=3.20' <<<"$plan" ||
+    fail "with cmake 3.16 on PATH, ensure-tools.sh did not plan apt-get, then cmake from PyPI: $plan"
+echo "cmake 3.16 on PATH: apt-get install cmake, then pip install 'cmake>=3.20' into a venv"
+plan=$(ensure_tools_plan)
+if grep 'would run' <<<"$plan"; then
+    fail "ensure-tools.sh would install something although cmake, make and ninja are here"
+fi
+echo "cmake, make and ninja present, nothing to install: $(grep -o "cmake [0-9].*" <<<"$plan")"
