@@ -101,8 +101,11 @@ if(MNET_RUST_TARGET)
 else()
   set(_mnet_cc_suffix "")
 endif()
+# CMAKE_CXX_FLAGS is a shell-quoted string (a quoted -DNAME="a b" is one
+# flag): CC_SHELL_ESCAPED_FLAGS makes cc-rs split it the same way.
 set(MNET_CARGO_COMMAND "${CMAKE_COMMAND}" -E env
     "CARGO_TARGET_DIR=${MNET_CARGO_TARGET_DIR}"
+    "CC_SHELL_ESCAPED_FLAGS=1"
     "CXX${_mnet_cc_suffix}=${CMAKE_CXX_COMPILER}"
     "CXXFLAGS${_mnet_cc_suffix}=${_mnet_cxxflags}"
     "${MNET_CARGO}")
