@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# Consumer checks: mnet used the ways a CMake project takes a library, each
-# building and running a loopback echo linked against mnet::mnet.
-#   1. cmake --install to a temporary prefix, then find_package(mnet CONFIG)
-#      (the installed package names no path into mnet's source or build
-#      tree, and links the system libraries rustc names for a Rust archive);
-#   2. add_subdirectory(<mnet source> mnet) without a build type, which mnet
-#      must leave empty;
-#   3. add_subdirectory under Ninja Multi-Config: Debug links the cargo dev
-#      profile's archive, Release the release profile's.
-# They reuse the build's cargo directory, so the Rust dependencies are not
-# compiled again (only the dev profile once, for the Debug configuration).
+# Consumer checks: mnet used the ways a CMake project takes a library. Each
+# consumer builds, as C++11 without extensions, an executable and a shared
+# library linking mnet::mnet (the library run through dlopen), and both run
+# a loopback echo.
+#   - the README's install recipe (no tests or examples built), then
+#     find_package(mnet CONFIG): the installed files name no path of mnet's
+#     trees, and the link follows the Rust archive with rustc's
+#     native-static-libs;
+#   - add_subdirectory without a build type (mnet leaves it empty; its Rust
+#     target is not GLOBAL), with the README's echo server listing compiled
+#     from README.md (it must equal examples/echo_svr.cpp) and talked to;
+#   - Ninja Multi-Config: Debug links cargo's dev archive, Release the
+#     release one;
+#   - BUILD_SHARED_LIBS=ON, through add_subdirectory and install: libmnet.so
+#     exporting the C++ face only;
+#   - configure-only: CMAKE_CXX_FLAGS reach cc-rs; a cross build configures
+#     and says what it needs;
+#   - scripts/ensure-tools.sh's decisions, with a stale cmake (dry run);
+#   - clang++ -stdlib=libc++, when installed (skipped otherwise).
+# All reuse the build's cargo directory (only the dev profile is compiled
+# once for Debug, and the libc++ build keeps its own in <build>/cargo-libcxx).
 #
 #   tests/consumer/run.sh [build dir]     (default: build; configured and built if needed)
 set -euo pipefail
@@ -221,3 +231,28 @@ if grep 'would run' <<<"$plan"; then
     fail "ensure-tools.sh would install something although cmake, make and ninja are here"
 fi
 echo "cmake, make and ninja present, nothing to install: $(grep -o "cmake [0-9].*" <<<"$plan")"
+
+echo "== consumer: add_subdirectory(mnet) with clang++ -stdlib=libc++"
+# The cxx glue (compiled by cc-rs inside cargo) must use libc++ like the C++
+# face, or the link mixes two standard libraries. Its own cargo directory,
+# kept in the build directory: the glue's flags differ from the main build's.
+if command -v clang++ >/dev/null &&
+    echo 'int main() {}' | clang++ -stdlib=libc++ -x c++ - -o "$tmp/libcxx_probe" >/dev/null 2>&1; then
+    libcxx_cargo="$build/cargo-libcxx"
+    quiet cmake -S "$root/tests/consumer/add_subdirectory" -B "$tmp/libcxx" -G "$generator" \
+        -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_FLAGS=-stdlib=libc++ -DCMAKE_BUILD_TYPE="$build_type" \
+        -DMNET_CARGO_TARGET_DIR="$libcxx_cargo"
+    quiet cmake --build "$tmp/libcxx" -j "$(nproc)"
+    needed=$(readelf -d "$tmp/libcxx/consumer_echo" | grep NEEDED)
+    grep -q 'libc++\.so' <<<"$needed" && ! grep -q 'libstdc++' <<<"$needed" ||
+        fail "a -stdlib=libc++ consumer does not load libc++ alone: $needed"
+    profile=release
+    [ "$build_type" = Debug ] && profile=debug
+    if nm -C "$libcxx_cargo/$profile/libmnet.a" 2>/dev/null | grep -q 'std::__cxx11::'; then
+        fail "the Rust archive's cxx glue was compiled against libstdc++ under -stdlib=libc++"
+    fi
+    echo "consumer_echo loads libc++ only; the Rust archive's glue has no libstdc++ symbol"
+    run_consumer "$tmp/libcxx"
+else
+    echo "skipped: no clang++ with libc++ here (apt-get install clang libc++-dev libc++abi-dev to run it)"
+fi
