@@ -137,6 +137,10 @@ cmake -S "$root/tests/consumer/add_subdirectory" -B "$tmp/add_subdirectory" -G "
     -DMNET_CARGO_TARGET_DIR="$cargo_dir" -DMNET_README_ECHO="$tmp/readme_echo_svr.cpp" | grep '^-- consumer:'
 cmake --build "$tmp/add_subdirectory"
 run_consumer "$tmp/add_subdirectory"
+# mnet's cache entries are its own: a parent's CARGO is not taken over.
+grep -q '^MNET_CARGO:FILEPATH=' "$tmp/add_subdirectory/CMakeCache.txt" &&
+    ! grep -q '^CARGO:' "$tmp/add_subdirectory/CMakeCache.txt" ||
+    fail "mnet caches cargo's path under another name than MNET_CARGO"
 grep -q '"command".*-std=c++11 .*readme_echo_svr\.cpp' "$tmp/add_subdirectory/compile_commands.json" ||
     fail "the README's listing was not compiled with -std=c++11"
 talk_to_echo_svr "$tmp/add_subdirectory/readme_echo_svr"
