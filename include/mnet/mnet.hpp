@@ -25,6 +25,10 @@
 // Threads. Each thread has its own event loop: a Chann belongs to the thread
 // that created it and must only be used there.
 //
+// Static and global Channs are fine: one destroyed after its thread's event
+// loop (at exit, thread-local state goes before static objects) finds its
+// socket already closed and does nothing.
+//
 // Errors. Calls that can fail return false or -1 and leave a sentence in
 // lastError() ("invalid address '1.2.3.4:99999': port out of range
 // (0-65535)"). No call throws, and misuse (a null buffer, a negative length,

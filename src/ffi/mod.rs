@@ -14,7 +14,6 @@
 //!   slices and are checked here, so a non-UTF-8 string is an error with a
 //!   message rather than an exception inside cxx.
 
-use std::cell::RefCell;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -22,7 +21,7 @@ use std::sync::Mutex;
 
 use slab::Slab;
 
-use crate::{Direction, Error, Event, Handle, Kind, Reactor, Result, TlsConfig};
+use crate::{Direction, Error, Event, Handle, Kind, Result, TlsConfig};
 
 #[cxx::bridge(namespace = "mnet::ffi")]
 mod bridge {
@@ -119,57 +118,32 @@ mod bridge {
     }
 }
 
+mod local;
 mod services;
+use local::{with, Outcome};
 use services::*;
 
 use bridge::{Addr, Message};
 
-thread_local! {
-    static REACTOR: RefCell<Option<Reactor>> = const { RefCell::new(None) };
-    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
-}
-
 fn set_last_error(msg: &str) {
-    LAST_ERROR.with(|e| {
-        let mut e = e.borrow_mut();
-        e.clear();
-        e.push_str(msg);
-    });
+    local::set_last_error(msg);
 }
 
 fn last_error() -> String {
-    LAST_ERROR.with(|e| e.borrow().clone())
+    local::last_error()
 }
 
-/// Runs `f` on this thread's reactor (created on first use).
-fn with<T>(f: impl FnOnce(&mut Reactor) -> Result<T>) -> Result<T> {
-    REACTOR.with(|cell| {
-        let mut slot = cell
-            .try_borrow_mut()
-            .map_err(|_| Error::InvalidArgument("mnet called re-entrantly on this thread"))?;
-        if slot.is_none() {
-            crate::logging::install_default();
-            *slot = Some(Reactor::new().map_err(|e| Error::io("create the reactor (epoll_create)", e))?);
-        }
-        f(slot.as_mut().expect("just created"))
-    })
-}
-
-/// Runs `f`, turning an error or a panic into `fail` plus a message for
+/// Runs `f`, turning a failure or a panic into `fail` plus a message for
 /// `last_error()`.
-fn guard<T>(fail: T, f: impl FnOnce() -> Result<T>) -> T {
+fn guard<T>(fail: T, f: impl FnOnce() -> Outcome<T>) -> T {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => {
-            set_last_error(&e.to_string());
+            set_last_error(&e.0);
             fail
         }
         Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
+            let what = local::panic_text(&*panic);
             set_last_error(&format!("internal error in mnet (please report): {what}"));
             fail
         }
@@ -229,7 +203,7 @@ fn chann_open(kind: i32) -> u64 {
 }
 
 fn chann_close(raw: u64) -> i32 {
-    guard(-1, || with(|r| status(r.close(h(raw)))))
+    guard(-1, || local::close(raw).map(|()| 0))
 }
 
 fn chann_listen(raw: u64, addr: &[u8], backlog: i32) -> i32 {
@@ -501,7 +475,7 @@ fn tls_config_set(id: u64, what: i32, value: &[u8]) -> i32 {
             7 => s.alpn.push(value.to_vec()),
             8 => s.alpn.clear(),
             9 => s.skip_verify = true,
-            _ => return Err(Error::InvalidArgument("unknown TLS setting")),
+            _ => return Err(Error::InvalidArgument("unknown TLS setting").into()),
         }
         s.built = None;
         Ok(0)

@@ -7,7 +7,8 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use super::bridge::{Addr, ChannStat};
-use super::{guard, h, status, text, to_ffi, with};
+use super::local::with;
+use super::{guard, h, status, text, to_ffi};
 use crate::{logging, Error, Result};
 
 fn ipv4(bytes: &[u8], what: &'static str) -> Result<Ipv4Addr> {
@@ -125,7 +126,8 @@ pub(super) fn log_set_level(level: i32) -> i32 {
         } else {
             Err(Error::InvalidArgument(
                 "another log backend was installed first; mnet's records go there",
-            ))
+            )
+            .into())
         }
     })
 }
