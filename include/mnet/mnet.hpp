@@ -23,7 +23,14 @@
 // deletes it. Deleting a Chann closes its socket and raises no event.
 //
 // Threads. Each thread has its own event loop: a Chann belongs to the thread
-// that created it and must only be used there.
+// that created it (an adopted connection, to the thread that accepted it).
+// Calls on it from another thread fail with lastError() "Chann used on a
+// thread that does not own it" and touch nothing. Deleting it on another
+// thread is safe, though rarely wise: the close is handed to the owning
+// thread, which applies it before it hands out another event, so no event
+// reaches the deleted object (a loop waiting in pollEvent closes the socket
+// when it wakes). Deleting it while its own thread is running its handler
+// is a data race, as for any object.
 //
 // Static and global Channs are fine: one destroyed after its thread's event
 // loop (at exit, thread-local state goes before static objects) finds its
@@ -225,10 +232,13 @@ public:
     Chann(std::string streamType);
     // Adopts the channel of `accepted` (normally the temporary handed to an
     // ACCEPT handler): from now on its events come to this object. The
-    // emptied `accepted` may then be deleted harmlessly.
+    // emptied `accepted` may then be deleted harmlessly. Only on the thread
+    // that owns `accepted`; elsewhere nothing is adopted and lastError()
+    // says why.
     Chann(Chann *accepted);
     // Closes the channel. No event is raised, and none queued for it is
-    // delivered afterwards.
+    // delivered afterwards. On another thread than the owner's, the close is
+    // handed to the owner (see Threads above).
     virtual ~Chann();
 
     Chann(const Chann &) = delete;
@@ -371,7 +381,7 @@ public:
 private:
     friend class ChannDispatcher;
     struct Adopt {};
-    Chann(Adopt, uint64_t handle, chann_type_t type);
+    Chann(Adopt, uint32_t owner, uint64_t handle, chann_type_t type);
     bool usable();
     bool fail();
     void noteLoss(int err);
@@ -387,6 +397,7 @@ private:
     // Kept small: a server holds one of these per idle connection.
     uint64_t m_handle;
     chann_type_t m_type;
+    uint32_t m_owner;    // the event loop (thread) the channel belongs to
     Handler *m_handler;  // set by setEventHandler, or null
     Addrs *m_addrs;
     std::string m_lastError;

@@ -1,12 +1,25 @@
-//! This thread's event loop as the bridge sees it: the reactor, made on
-//! first use, and the last error.
+//! This thread's event loop as the bridge sees it: the reactor, the number
+//! that ties every C++ `Chann` to the thread that made it, and the closes
+//! other threads hand over.
 //!
+//! * **Ownership.** Each thread's loop gets a process-unique id when it is
+//!   made; `chann_open` hands it to C++ and every later call carries it
+//!   back. Handles are only unique within one reactor (two threads' first
+//!   channels have the same raw handle), so a call whose id is not this
+//!   thread's is refused rather than run on the wrong reactor.
+//! * **Closing from another thread.** A `Chann` deleted on the wrong thread
+//!   cannot touch its owner's reactor, and its owner must never dispatch to
+//!   the freed object: the close goes into the owner's inbox, which the
+//!   owner applies before its next call of any kind (`poll` and `next`
+//!   included), so no message for that channel is handed out afterwards.
 //! * **Exit.** Thread-local destructors run before C++ static ones: a static
 //!   `Chann` closed after its loop is gone finds nothing to close, silently.
-//!   Every access goes through `try_with`, so none can panic then.
 
 use std::any::Any;
 use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::{logging, Error, Handle, Reactor, Result};
 
@@ -23,11 +36,80 @@ impl From<Error> for Failure {
 /// What a bridge body returns before `guard` turns it into a plain status.
 pub(super) type Outcome<T> = std::result::Result<T, Failure>;
 
+/// The refusal of a call made on a thread other than the Chann's.
+pub(super) const WRONG_THREAD: &str = "Chann used on a thread that does not own it";
+
 const GONE: &str = "mnet: this thread's event loop is gone (the thread is exiting)";
 
+/// Closes handed to a loop by other threads.
+#[derive(Default)]
+struct Inbox {
+    /// Set (under the lock) when `closes` has something; checked by the
+    /// owner on every call, so the common case costs one load.
+    pending: AtomicBool,
+    closes: Mutex<Vec<u64>>,
+}
+
+/// Ids of loops: 0 is never one (a Chann without a channel carries 0).
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+/// The inbox of every live loop, by id.
+static INBOXES: Mutex<BTreeMap<u32, Arc<Inbox>>> = Mutex::new(BTreeMap::new());
+
+/// Locks `m`; a panic elsewhere while it was held leaves plain data behind,
+/// still usable.
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+struct Local {
+    id: u32,
+    inbox: Arc<Inbox>,
+    reactor: Reactor,
+}
+
 thread_local! {
-    static REACTOR: RefCell<Option<Reactor>> = const { RefCell::new(None) };
+    static LOCAL: RefCell<Option<Local>> = const { RefCell::new(None) };
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+impl Local {
+    fn new() -> Outcome<Local> {
+        let id = NEXT_ID
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_add(1))
+            .map_err(|_| Failure("mnet: more than 4 billion threads have used mnet in this process".into()))?;
+        logging::install_default();
+        let reactor = Reactor::new().map_err(|e| Error::io("create the reactor (epoll_create)", e))?;
+        let inbox = Arc::new(Inbox::default());
+        lock(&INBOXES).insert(id, Arc::clone(&inbox));
+        Ok(Local {
+            id,
+            inbox,
+            reactor,
+        })
+    }
+
+    /// Runs `f` on the reactor after applying the closes handed over.
+    fn run<T>(&mut self, f: impl FnOnce(u32, &mut Reactor) -> Result<T>) -> Outcome<T> {
+        if self.inbox.pending.load(Ordering::Acquire) {
+            let closes = {
+                let mut q = lock(&self.inbox.closes);
+                self.inbox.pending.store(false, Ordering::Relaxed);
+                std::mem::take(&mut *q)
+            };
+            for raw in closes {
+                // A handle already gone needs no close.
+                let _ = self.reactor.close(Handle::from_raw(raw));
+            }
+        }
+        f(self.id, &mut self.reactor).map_err(Failure::from)
+    }
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        lock(&INBOXES).remove(&self.id);
+    }
 }
 
 /// A panic's message, as far as it has one.
@@ -39,32 +121,72 @@ pub(super) fn panic_text(panic: &(dyn Any + Send)) -> String {
         .unwrap_or_else(|| "a panic without a message".to_owned())
 }
 
-/// Runs `f` on this thread's reactor (made on first use).
-pub(super) fn with<T>(f: impl FnOnce(&mut Reactor) -> Result<T>) -> Outcome<T> {
-    REACTOR
+/// Runs `f` on this thread's loop: the one that owns `owner`, or (with
+/// `None`) whichever this thread has, made on first use. `f` gets the loop's
+/// id too.
+fn access<T>(owner: Option<u32>, f: impl FnOnce(u32, &mut Reactor) -> Result<T>) -> Outcome<T> {
+    LOCAL
         .try_with(|cell| {
             let mut slot = cell
                 .try_borrow_mut()
                 .map_err(|_| Failure::from(Error::InvalidArgument("mnet called re-entrantly on this thread")))?;
             if slot.is_none() {
-                logging::install_default();
-                *slot = Some(Reactor::new().map_err(|e| Error::io("create the reactor (epoll_create)", e))?);
+                if owner.is_some() {
+                    // A Chann made elsewhere: this thread never had a loop.
+                    return Err(Failure(WRONG_THREAD.into()));
+                }
+                *slot = Some(Local::new()?);
             }
-            let Some(r) = slot.as_mut() else {
+            let Some(local) = slot.as_mut() else {
                 return Err(Failure(GONE.into()));
             };
-            f(r).map_err(Failure::from)
+            if owner.is_some_and(|id| id != local.id) {
+                return Err(Failure(WRONG_THREAD.into()));
+            }
+            local.run(f)
         })
         .unwrap_or_else(|_| Err(Failure(GONE.into())))
 }
 
-/// Closes channel `raw`. A loop that is gone (the thread is exiting) closed
-/// its channels already: nothing to do.
-pub(super) fn close(raw: u64) -> Outcome<()> {
-    if REACTOR.try_with(|_| ()).is_err() {
-        return Ok(());
+/// Runs `f` on this thread's loop (made on first use): for calls that name
+/// no channel.
+pub(super) fn with<T>(f: impl FnOnce(&mut Reactor) -> Result<T>) -> Outcome<T> {
+    access(None, |_, r| f(r))
+}
+
+/// Runs `f` on this thread's loop and returns its id with the result: for
+/// `chann_open`, whose Chann carries the id from then on.
+pub(super) fn with_id<T>(f: impl FnOnce(&mut Reactor) -> Result<T>) -> Outcome<(u32, T)> {
+    access(None, |id, r| f(r).map(|v| (id, v)))
+}
+
+/// Runs `f` on the loop `owner`, which must be this thread's.
+pub(super) fn with_owner<T>(owner: u32, f: impl FnOnce(&mut Reactor) -> Result<T>) -> Outcome<T> {
+    access(Some(owner), |_, r| f(r))
+}
+
+/// Closes channel `raw` of loop `owner`: at once on the owning thread;
+/// from another thread by handing it to the owner, which closes it before
+/// it hands out another message. A loop that is gone (its thread exited or
+/// is exiting) closed its channels already: nothing to do.
+pub(super) fn close(owner: u32, raw: u64) -> Outcome<()> {
+    let mine = LOCAL
+        .try_with(|cell| {
+            cell.try_borrow()
+                .map(|slot| slot.as_ref().is_some_and(|l| l.id == owner))
+                .unwrap_or(false)
+        })
+        .unwrap_or(false);
+    if mine {
+        return with_owner(owner, |r| r.close(Handle::from_raw(raw)));
     }
-    with(|r| r.close(Handle::from_raw(raw)))
+    let inboxes = lock(&INBOXES);
+    if let Some(inbox) = inboxes.get(&owner) {
+        let mut closes = lock(&inbox.closes);
+        closes.push(raw);
+        inbox.pending.store(true, Ordering::Release);
+    }
+    Ok(())
 }
 
 /// Leaves `msg` for `last_error()`; lost when the thread is exiting.
