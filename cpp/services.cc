@@ -168,4 +168,8 @@ std::string ChannDispatcher::report() {
     return o.str();
 }
 
+// ---- testing ----
+
+int testing::panicInEventLoop() { return ffi::test_only_panic_in_event_loop(); }
+
 }  // namespace mnet

@@ -40,6 +40,10 @@
 // lastError() ("invalid address '1.2.3.4:99999': port out of range
 // (0-65535)"). No call throws, and misuse (a null buffer, a negative length,
 // a call on a channel that is not connected) is an error, never a crash.
+// Should mnet itself fail inside its event loop (a bug), that thread's loop
+// stops: its sockets close, and every later call on it fails with
+// lastError() "mnet: this thread's event loop stopped after an internal
+// error: ..." (pollEvent returns -1).
 #pragma once
 
 #include <cstdint>
@@ -422,7 +426,8 @@ public:
     // wait is cut short for the nearest timer), then calls the handler of
     // every event. Returns the number of open channels after the round (so
     // `while (pollEvent(100) > 0) {}` ends when the last Chann is deleted),
-    // or -1 if waiting failed (see lastError()).
+    // or -1 if waiting failed or the loop stopped after an internal error
+    // (see lastError()).
     static int pollEvent(int milliseconds);
     // Runs rounds until stopEventLoop() is called (from a handler) or no
     // channel is left.
@@ -471,5 +476,16 @@ typedef std::function<void(LogLevel level, const std::string &message)> LogCallb
 // pollEvent() and of setLog() itself; a thread that never polls keeps only
 // its last 1024. Returns false if another Rust log backend owns the process.
 bool setLog(LogLevel level, LogCallback callback = LogCallback());
+
+// For mnet's own tests only: not part of the API, may change at any time.
+namespace testing {
+
+// Makes this thread's event loop fail as a bug inside mnet would (a Rust
+// panic inside the reactor), so a test can check what follows: the loop
+// stops, its sockets close, and every later call on it fails with a clear
+// lastError(). Other threads' loops are untouched. Returns -1.
+int panicInEventLoop();
+
+}  // namespace testing
 
 }  // namespace mnet

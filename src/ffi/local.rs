@@ -1,6 +1,6 @@
 //! This thread's event loop as the bridge sees it: the reactor, the number
-//! that ties every C++ `Chann` to the thread that made it, and the closes
-//! other threads hand over.
+//! that ties every C++ `Chann` to the thread that made it, the closes other
+//! threads hand over, and the stop after an internal error.
 //!
 //! * **Ownership.** Each thread's loop gets a process-unique id when it is
 //!   made; `chann_open` hands it to C++ and every later call carries it
@@ -14,10 +14,14 @@
 //!   included), so no message for that channel is handed out afterwards.
 //! * **Exit.** Thread-local destructors run before C++ static ones: a static
 //!   `Chann` closed after its loop is gone finds nothing to close, silently.
+//! * **Internal errors.** A panic inside the reactor may leave its tables
+//!   half-changed. The loop is then stopped: the reactor is dropped (its
+//!   sockets close) and every later call fails with a sentence that says so.
 
 use std::any::Any;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -38,6 +42,8 @@ pub(super) type Outcome<T> = std::result::Result<T, Failure>;
 
 /// The refusal of a call made on a thread other than the Chann's.
 pub(super) const WRONG_THREAD: &str = "Chann used on a thread that does not own it";
+
+const STOPPED: &str = "mnet: this thread's event loop stopped after an internal error: ";
 
 const GONE: &str = "mnet: this thread's event loop is gone (the thread is exiting)";
 
@@ -62,10 +68,16 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+enum Loop {
+    Running(Box<Reactor>),
+    /// Stopped by a panic, with the panic's message.
+    Stopped(String),
+}
+
 struct Local {
     id: u32,
     inbox: Arc<Inbox>,
-    reactor: Reactor,
+    state: Loop,
 }
 
 thread_local! {
@@ -85,24 +97,57 @@ impl Local {
         Ok(Local {
             id,
             inbox,
-            reactor,
+            state: Loop::Running(Box::new(reactor)),
         })
     }
 
-    /// Runs `f` on the reactor after applying the closes handed over.
+    /// Runs `f` on the reactor after applying the closes handed over; a
+    /// panic inside stops the loop.
     fn run<T>(&mut self, f: impl FnOnce(u32, &mut Reactor) -> Result<T>) -> Outcome<T> {
-        if self.inbox.pending.load(Ordering::Acquire) {
-            let closes = {
-                let mut q = lock(&self.inbox.closes);
-                self.inbox.pending.store(false, Ordering::Relaxed);
-                std::mem::take(&mut *q)
-            };
-            for raw in closes {
-                // A handle already gone needs no close.
-                let _ = self.reactor.close(Handle::from_raw(raw));
+        let id = self.id;
+        let inbox = &self.inbox;
+        let Loop::Running(r) = &mut self.state else {
+            return Err(self.stopped());
+        };
+        let ran = catch_unwind(AssertUnwindSafe(|| {
+            if inbox.pending.load(Ordering::Acquire) {
+                let closes = {
+                    let mut q = lock(&inbox.closes);
+                    inbox.pending.store(false, Ordering::Relaxed);
+                    std::mem::take(&mut *q)
+                };
+                for raw in closes {
+                    // A handle already gone needs no close.
+                    let _ = r.close(Handle::from_raw(raw));
+                }
+            }
+            f(id, r)
+        }));
+        match ran {
+            Ok(v) => v.map_err(Failure::from),
+            Err(panic) => {
+                self.stop(panic_text(&*panic));
+                Err(self.stopped())
             }
         }
-        f(self.id, &mut self.reactor).map_err(Failure::from)
+    }
+
+    /// Ends the loop after a panic: the reactor's tables may be half-changed,
+    /// so it is dropped (closing its sockets, so peers see the end) and never
+    /// used again.
+    fn stop(&mut self, why: String) {
+        lock(&INBOXES).remove(&self.id);
+        let old = std::mem::replace(&mut self.state, Loop::Stopped(why));
+        // Dropping only closes sockets and frees memory; should even that
+        // panic, the loop stays stopped all the same.
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(old)));
+    }
+
+    fn stopped(&self) -> Failure {
+        match &self.state {
+            Loop::Stopped(why) => Failure(format!("{STOPPED}{why}")),
+            Loop::Running(_) => Failure(format!("{STOPPED}(unknown)")),
+        }
     }
 }
 

@@ -6,7 +6,9 @@
 //! * **No exceptions, no panics across.** Every function returns a plain
 //!   status (`-1`/`0`, a count, or `false`) and leaves a readable message in a
 //!   thread-local slot that `last_error()` returns. Each body runs under
-//!   `catch_unwind`, so even a bug in mnet turns into an error, not an abort.
+//!   `catch_unwind`, so even a bug in mnet turns into an error, not an abort;
+//!   a panic inside the reactor also stops the thread's loop for good
+//!   (`local.rs`), since its tables may be half-changed.
 //! * **A Chann belongs to its thread.** Every call about a channel carries
 //!   the id of the loop that made it and is refused on any other thread;
 //!   a close from another thread is handed to the owner (`local.rs`).
@@ -80,6 +82,7 @@ mod bridge {
         fn format_address(a: &Addr) -> String;
         fn now_micros() -> i64;
         fn version() -> i32;
+        fn test_only_panic_in_event_loop() -> i32;
 
         fn tls_config_new() -> u64;
         fn tls_config_free(id: u64);
@@ -137,7 +140,8 @@ fn last_error() -> String {
 }
 
 /// Runs `f`, turning a failure or a panic into `fail` plus a message for
-/// `last_error()`.
+/// `last_error()`. (A panic inside the reactor is caught nearer, where it
+/// stops the thread's loop: `local.rs`.)
 fn guard<T>(fail: T, f: impl FnOnce() -> Outcome<T>) -> T {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => v,
@@ -382,6 +386,13 @@ fn now_micros() -> i64 {
 
 fn version() -> i32 {
     crate::version()
+}
+
+/// For mnet's own tests only (`mnet::testing::panicInEventLoop`): panics
+/// inside this thread's reactor, as a bug in mnet would, so a test can show
+/// what follows. Stops this thread's loop and nothing else.
+fn test_only_panic_in_event_loop() -> i32 {
+    guard(-1, || with(|_| -> Result<i32> { panic!("deliberate panic for a test (mnet::testing::panicInEventLoop)") }))
 }
 
 /// TLS settings made from C++ (`mnet::TlsConfig`), kept as PEM text and
