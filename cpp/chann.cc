@@ -21,6 +21,15 @@ int32_t kindOf(const std::string &type, chann_type_t &out) {
 
 int clampInt(int64_t v) { return v > INT_MAX ? INT_MAX : static_cast<int>(v); }
 
+// The temporaries handed to ACCEPT handlers now running on this thread,
+// innermost first (more than one with a nested pollEvent). A plain pointer,
+// so ~Chann may look at it at any time, during exit too.
+struct AcceptTemp {
+    Chann *temp;  // null once the handler deleted it
+    AcceptTemp *outer;
+};
+thread_local AcceptTemp *t_acceptTemps = nullptr;
+
 }  // namespace
 
 struct Chann::Addrs {
@@ -76,6 +85,9 @@ Chann::Chann(Adopt, uint32_t owner, uint64_t handle, chann_type_t type)
 }
 
 Chann::~Chann() {
+    for (AcceptTemp *t = t_acceptTemps; t != nullptr; t = t->outer) {
+        if (t->temp == this) t->temp = nullptr;
+    }
     dropHandler(m_handler);
     delete m_addrs;
     if (m_handle != 0) ffi::chann_close(m_owner, m_handle);
@@ -394,8 +406,18 @@ int ChannDispatcher::pollEvent(int milliseconds) {
         if (c == nullptr) continue;
         auto event = static_cast<chann_event_t>(m.event);
         if (event == CHANN_EVENT_ACCEPT) {
-            Chann *accepted = new Chann(Chann::Adopt{}, c->m_owner, m.accepted, c->m_type);
-            c->dispatch(event, accepted, 0);
+            // The temporary lives until the handler returns or throws; then,
+            // unless the handler deleted it or gave it a handler of its own,
+            // nobody would hear its events: it is deleted, closing the
+            // connection if it was not adopted (CHANN_EVENT_ACCEPT in mnet.hpp).
+            struct Temp : AcceptTemp {
+                explicit Temp(Chann *t) : AcceptTemp{t, t_acceptTemps} { t_acceptTemps = this; }
+                ~Temp() {
+                    t_acceptTemps = outer;
+                    if (temp != nullptr && temp->m_handler == nullptr) delete temp;
+                }
+            } accepted(new Chann(Chann::Adopt{}, c->m_owner, m.accepted, c->m_type));
+            c->dispatch(event, accepted.temp, 0);
         } else {
             if (event == CHANN_EVENT_DISCONNECT && m.err != 0) c->noteLoss(m.err);
             if (event == CHANN_EVENT_RESOLVED && m.err != 0) c->noteLookupFailure();

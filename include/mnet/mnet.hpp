@@ -16,11 +16,17 @@
 // any Chann (itself too): an event queued for a deleted Chann is dropped.
 //
 // Ownership. Every Chann you create with new is yours to delete. On ACCEPT the
-// listener's handler receives `accept`, a new connected Chann that the handler
-// owns: adopt it into your own subclass with `new MySub(accept)` and then
-// `delete accept` (the emptied temporary deletes harmlessly), or just
-// `delete accept` to refuse the connection. The base defaultEventHandler
-// deletes it. Deleting a Chann closes its socket and raises no event.
+// listener's handler receives `accept`, a temporary Chann holding the new
+// connection, which lives until the handler returns: adopt the connection
+// into your own subclass with `new MySub(accept)` (then `delete accept`, or
+// leave the emptied temporary to mnet), or `delete accept` to refuse it, or
+// keep the temporary itself by giving it a handler with
+// accept->setEventHandler(). A temporary the handler neither deleted nor
+// kept that way is deleted by mnet when the handler returns (or throws),
+// which closes the connection if it was not adopted: an ignored ACCEPT
+// refuses the connection instead of leaking it. The base
+// defaultEventHandler deletes it. Deleting a Chann closes its socket and
+// raises no event.
 //
 // Threads. Each thread has its own event loop: a Chann belongs to the thread
 // that created it (an adopted connection, to the thread that accepted it).
@@ -89,8 +95,11 @@ typedef enum {
     // The send queue is empty and the socket writable: once per round while
     // that holds, after channActiveEvent(CHANN_EVENT_SEND, 1).
     CHANN_EVENT_SEND = 2,
-    // A listener accepted a connection: `accept` is the new Chann (see
-    // Ownership above).
+    // A listener accepted a connection: `accept` is a temporary Chann holding
+    // it, alive until the handler returns. Adopt it (`new MySub(accept)`),
+    // delete it, or keep it by giving it a handler (setEventHandler);
+    // otherwise mnet deletes it after the handler and the connection is
+    // closed (see Ownership above).
     CHANN_EVENT_ACCEPT = 3,
     // channConnect() succeeded; exactly once per successful connect.
     CHANN_EVENT_CONNECTED = 4,
@@ -236,9 +245,10 @@ public:
     Chann(std::string streamType);
     // Adopts the channel of `accepted` (normally the temporary handed to an
     // ACCEPT handler): from now on its events come to this object. The
-    // emptied `accepted` may then be deleted harmlessly. Only on the thread
-    // that owns `accepted`; elsewhere nothing is adopted and lastError()
-    // says why.
+    // emptied `accepted` may then be deleted harmlessly (an ACCEPT temporary
+    // is deleted by mnet when the handler returns, unless it was given a
+    // handler). Only on the thread that owns `accepted`; elsewhere nothing
+    // is adopted and lastError() says why.
     Chann(Chann *accepted);
     // Closes the channel. No event is raised, and none queued for it is
     // delivered afterwards. On another thread than the owner's, the close is
@@ -312,7 +322,8 @@ public:
     // it). Any callable, with captures. A running handler and its captures
     // live until it returns, even if it replaces itself or deletes its Chann
     // (or another handler does, in a nested pollEvent): the next event goes
-    // to the new handler.
+    // to the new handler. Given to an ACCEPT temporary, it keeps the
+    // temporary: it is then yours to delete.
     void setEventHandler(channEventHandler handler);
     // Called for each event when no handler was set. The base version
     // deletes `accept` (refusing the connection).
