@@ -32,22 +32,17 @@ thread_local AcceptTemp *t_acceptTemps = nullptr;
 
 }  // namespace
 
-struct Chann::Addrs {
-    ChannAddr mine;
-    ChannAddr peer;
-};
-
-Chann::Addrs &Chann::addrs() {
-    if (m_addrs == nullptr) m_addrs = new Addrs();
-    return *m_addrs;
+ChannAddr &Chann::lastPeer() {
+    if (m_peer == nullptr) m_peer = new ChannAddr();
+    return *m_peer;
 }
 
 Chann::Chann()
-    : m_handle(0), m_type(CHANN_TYPE_STREAM), m_owner(0), m_handler(nullptr), m_addrs(nullptr),
+    : m_handle(0), m_type(CHANN_TYPE_STREAM), m_owner(0), m_handler(nullptr), m_peer(nullptr),
       m_lastError("this Chann was built without a type; use Chann(\"tcp\"), Chann(\"udp\") or Chann(\"broadcast\")") {}
 
 Chann::Chann(std::string streamType)
-    : m_handle(0), m_type(CHANN_TYPE_STREAM), m_owner(0), m_handler(nullptr), m_addrs(nullptr) {
+    : m_handle(0), m_type(CHANN_TYPE_STREAM), m_owner(0), m_handler(nullptr), m_peer(nullptr) {
     int32_t kind = kindOf(streamType, m_type);
     if (kind == 0) {
         m_lastError = "unknown channel type '" + streamType.substr(0, 40) +
@@ -62,7 +57,7 @@ Chann::Chann(std::string streamType)
     ffi::chann_set_opaque(m_owner, m_handle, reinterpret_cast<uintptr_t>(this));
 }
 
-Chann::Chann(Chann *accepted) : m_handle(0), m_type(CHANN_TYPE_STREAM), m_owner(0), m_handler(nullptr), m_addrs(nullptr) {
+Chann::Chann(Chann *accepted) : m_handle(0), m_type(CHANN_TYPE_STREAM), m_owner(0), m_handler(nullptr), m_peer(nullptr) {
     if (accepted == nullptr || accepted->m_handle == 0) {
         m_lastError = accepted ? "the Chann to adopt has no channel (already adopted or closed)" : "cannot adopt a null Chann";
         return;
@@ -80,7 +75,7 @@ Chann::Chann(Chann *accepted) : m_handle(0), m_type(CHANN_TYPE_STREAM), m_owner(
 }
 
 Chann::Chann(Adopt, uint32_t owner, uint64_t handle, chann_type_t type)
-    : m_handle(handle), m_type(type), m_owner(owner), m_handler(nullptr), m_addrs(nullptr) {
+    : m_handle(handle), m_type(type), m_owner(owner), m_handler(nullptr), m_peer(nullptr) {
     ffi::chann_set_opaque(m_owner, m_handle, reinterpret_cast<uintptr_t>(this));
 }
 
@@ -89,7 +84,7 @@ Chann::~Chann() {
         if (t->temp == this) t->temp = nullptr;
     }
     dropHandler(m_handler);
-    delete m_addrs;
+    delete m_peer;
     if (m_handle != 0) ffi::chann_close(m_owner, m_handle);
 }
 
@@ -128,9 +123,9 @@ bool Chann::channConnect(std::string ipPort) {
     // Numeric only: a host name is resolved by the reactor, without blocking.
     ffi::Addr raw{};
     if (ffi::parse_address(bytes(ipPort), false, raw) == 0) {
-        AddrAccess::fromFfi(addrs().peer, raw);
+        AddrAccess::fromFfi(lastPeer(), raw);
     } else {
-        AddrAccess::clear(addrs().peer, "'" + ipPort + "' has no address until connected");
+        AddrAccess::clear(lastPeer(), "'" + ipPort + "' has no address until connected");
     }
     bool ok = ffi::chann_connect(m_owner, m_handle, bytes(ipPort)) == 0 || fail();
     drainLog();
@@ -249,8 +244,8 @@ void Chann::setEventHandler(channEventHandler handler) {
 
 void Chann::defaultEventHandler(Chann *accept, chann_event_t, int) { delete accept; }
 
-ChannAddr &Chann::myAddr() {
-    ChannAddr &mine = addrs().mine;
+ChannAddr Chann::myAddr() {
+    ChannAddr mine;
     ffi::Addr raw{};
     if (m_handle != 0 && ffi::chann_local_addr(m_owner, m_handle, raw) == 0) {
         AddrAccess::fromFfi(mine, raw);
@@ -260,14 +255,13 @@ ChannAddr &Chann::myAddr() {
     return mine;
 }
 
-ChannAddr &Chann::peerAddr() {
-    ChannAddr &peer = addrs().peer;
+ChannAddr Chann::peerAddr() {
     ffi::Addr raw{};
     if (m_handle != 0 && ffi::chann_state(m_owner, m_handle) == CHANN_STATE_CONNECTED &&
         ffi::chann_peer_addr(m_owner, m_handle, raw) == 0) {
-        AddrAccess::fromFfi(peer, raw);
+        AddrAccess::fromFfi(lastPeer(), raw);
     }
-    return peer;
+    return m_peer ? *m_peer : ChannAddr();
 }
 
 int Chann::dataCached() {

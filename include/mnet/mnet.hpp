@@ -195,7 +195,10 @@ private:
 };
 
 // TLS settings for "tls" channels, shareable: copies refer to the same
-// settings, and any number of Channs may use them. A listener needs a
+// settings, and any number of Channs may use them, on any threads (the
+// settings are process-wide, behind a lock). One TlsConfig object must not
+// be changed from two threads at once (its lastError() is its own): give
+// each thread its own copy. A listener needs a
 // certificate and key; a client verifies the server's certificate, against
 // the system trust store unless setCaFile/setCaPem names other CAs, and
 // checks it is valid for the host given to channConnect (or setServerName).
@@ -330,11 +333,16 @@ public:
     virtual void defaultEventHandler(Chann *accept, chann_event_t event, int err);
 
     // This end's address (getsockname): the bound address of a listener, the
-    // local address of a connection. Empty when there is no socket.
-    ChannAddr &myAddr();
-    // The other end's address (getpeername) while connected; otherwise the
-    // address last given to channConnect() (empty if it was a host name).
-    ChannAddr &peerAddr();
+    // local address of a connection. Empty when there is no socket. Returned
+    // by value (m_net returned a reference that the next call overwrote):
+    // `c->myAddr().addrString` works as before; keep it in a ChannAddr or a
+    // const reference.
+    ChannAddr myAddr();
+    // The other end's address (getpeername) while connected. Otherwise the
+    // last one known: what an earlier call returned while connected, or the
+    // numeric address given to channConnect() (empty for a host name).
+    // Returned by value, as myAddr().
+    ChannAddr peerAddr();
     // Exact number of bytes queued and not yet handed to the kernel.
     int dataCached();
     // Whether the state is CHANN_STATE_CONNECTED.
@@ -406,15 +414,14 @@ private:
     struct Handler;
     static void dropHandler(Handler *h);
 
-    struct Addrs;  // myAddr() and peerAddr(), allocated on first use
-    Addrs &addrs();
+    ChannAddr &lastPeer();  // m_peer, allocated on first use
 
     // Kept small: a server holds one of these per idle connection.
     uint64_t m_handle;
     chann_type_t m_type;
     uint32_t m_owner;    // the event loop (thread) the channel belongs to
     Handler *m_handler;  // set by setEventHandler, or null
-    Addrs *m_addrs;
+    ChannAddr *m_peer;   // the last peer address known (peerAddr), or null
     std::string m_lastError;
 };
 
