@@ -44,12 +44,18 @@
 //
 // Errors. Calls that can fail return false or -1 and leave a sentence in
 // lastError() ("invalid address '1.2.3.4:99999': port out of range
-// (0-65535)"). No call throws, and misuse (a null buffer, a negative length,
-// a call on a channel that is not connected) is an error, never a crash.
-// Should mnet itself fail inside its event loop (a bug), that thread's loop
-// stops: its sockets close, and every later call on it fails with
-// lastError() "mnet: this thread's event loop stopped after an internal
-// error: ..." (pollEvent returns -1).
+// (0-65535)"). mnet's own calls never throw (memory exhaustion aside), and
+// misuse (a null buffer, a negative length, a call on a channel that is not
+// connected) is an error, never a crash. Should mnet itself fail inside its
+// event loop (a bug), that thread's loop stops: its sockets close, and
+// every later call on it fails with lastError() "mnet: this thread's event
+// loop stopped after an internal error: ..." (pollEvent returns -1).
+//
+// Exceptions. An exception thrown by your handler (or your setLog callback)
+// is not caught: it leaves the mnet call that called it (pollEvent,
+// startEventLoop) unchanged. The loop stays consistent: the events of that
+// round not yet handed out are delivered by the next pollEvent, and an
+// ACCEPT temporary follows the rule above.
 #pragma once
 
 #include <cstdint>
@@ -445,7 +451,8 @@ public:
     // every event. Returns the number of open channels after the round (so
     // `while (pollEvent(100) > 0) {}` ends when the last Chann is deleted),
     // or -1 if waiting failed or the loop stopped after an internal error
-    // (see lastError()).
+    // (see lastError()). A handler's exception leaves pollEvent; the rest
+    // of the round comes with the next call (see Exceptions above).
     static int pollEvent(int milliseconds);
     // Runs rounds until stopEventLoop() is called (from a handler) or no
     // channel is left.
