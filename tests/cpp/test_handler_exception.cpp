@@ -6,7 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "raw_socket.hpp"
+#include "loopback_listener.hpp"
 
 using mnet::Chann;
 using mnet::ChannDispatcher;
@@ -33,8 +33,7 @@ int backlogOf(int port) {
 
 int main() {
     Chann listener("tcp");
-    CHECK(listener.channListen("127.0.0.1:0"));
-    const int port = listener.myAddr().addr.port;
+    const int port = listenLoopback(listener);
     int accepts = 0;
     listener.setEventHandler([&](Chann *, Chann *accept, chann_event_t event, int) {
         CHECK_EQ(event, CHANN_EVENT_ACCEPT);

@@ -5,7 +5,7 @@
 // freed; one given a handler is kept and works.
 #include <stdexcept>
 
-#include "raw_socket.hpp"
+#include "loopback_listener.hpp"
 
 using mnet::Chann;
 using mnet::ChannDispatcher;
@@ -41,8 +41,7 @@ void pollUntilThrown() {
 
 int main() {
     Chann listener("tcp");
-    CHECK(listener.channListen("127.0.0.1:0"));
-    const int port = listener.myAddr().addr.port;
+    const int port = listenLoopback(listener);
     int accepts = 0;
 
     listener.setEventHandler([&](Chann *, Chann *, chann_event_t event, int) {

@@ -4,7 +4,7 @@
 // that says so, pollEvent with -1. Other threads' loops go on.
 #include <thread>
 
-#include "raw_socket.hpp"
+#include "loopback_listener.hpp"
 
 using mnet::Chann;
 using mnet::ChannDispatcher;
@@ -17,13 +17,13 @@ const char *const kStopped = "mnet: this thread's event loop stopped after an in
 
 int main() {
     Chann listener("tcp");
-    CHECK(listener.channListen("127.0.0.1:0"));
+    const int port = listenLoopback(listener);
     Chann *server = nullptr;
     listener.setEventHandler([&](Chann *, Chann *accept, chann_event_t, int) {
         server = accept;
         server->setEventHandler([](Chann *, Chann *, chann_event_t, int) {});
     });
-    int client = raw::connectTo(listener.myAddr().addr.port);
+    int client = raw::connectTo(port);
     POLL_UNTIL(server != nullptr, 10);
     PASS("a listener and a connection, working");
 
@@ -61,15 +61,8 @@ int main() {
     bool otherWorks = false;
     std::thread other([&] {
         Chann l("tcp");
-        CHECK(l.channListen("127.0.0.1:0"));
-        bool accepted = false;
-        l.setEventHandler([&](Chann *, Chann *accept, chann_event_t, int) {
-            accepted = true;
-            delete accept;
-        });
-        int fd = raw::connectTo(l.myAddr().addr.port);
-        POLL_UNTIL(accepted, 10);
-        close(fd);
+        listenLoopback(l);
+        checkAccepts(l);
         otherWorks = true;
     });
     other.join();

@@ -7,7 +7,7 @@
 #include <future>
 #include <thread>
 
-#include "raw_socket.hpp"
+#include "loopback_listener.hpp"
 
 using mnet::Chann;
 using mnet::ChannDispatcher;
@@ -25,12 +25,12 @@ struct Site {
     int client = -1;
 
     void open() {
-        CHECK(listener.channListen("127.0.0.1:0"));
+        const int port = listenLoopback(listener);
         listener.setEventHandler([this](Chann *, Chann *accept, chann_event_t, int) {
             server = accept;  // kept; never reads
             server->setEventHandler([this](Chann *, Chann *, chann_event_t ev, int) { recvs += ev == CHANN_EVENT_RECV; });
         });
-        client = raw::connectTo(listener.myAddr().addr.port);
+        client = raw::connectTo(port);
         raw::sendAll(client, "never read");
         POLL_UNTIL(server != nullptr && recvs >= 2, 10);
     }
@@ -55,8 +55,8 @@ struct Site {
 // connection.
 void refuseThenDelete(Chann *other, const char *who) {
     Chann mine1("tcp"), mine2("tcp");
-    CHECK(mine1.channListen("127.0.0.1:0"));
-    CHECK(mine2.channListen("127.0.0.1:0"));
+    listenLoopback(mine1);
+    listenLoopback(mine2);
 
     char buf[8];
     CHECK_EQ(other->channSend("x", 1), -1);
@@ -76,14 +76,7 @@ void refuseThenDelete(Chann *other, const char *who) {
     CHECK_EQ(ChannDispatcher::channCount(), 2);
     CHECK_EQ(mine1.state(), CHANN_STATE_LISTENING);
     CHECK_EQ(mine2.state(), CHANN_STATE_LISTENING);
-    bool accepted = false;
-    mine2.setEventHandler([&](Chann *, Chann *accept, chann_event_t, int) {
-        accepted = true;
-        delete accept;
-    });
-    int fd = raw::connectTo(mine2.myAddr().addr.port);
-    POLL_UNTIL(accepted, 10);
-    close(fd);
+    checkAccepts(mine2);
     PASS(std::string(who) + ": deleting it left this thread's channels (same raw handles) open and working");
 }
 
