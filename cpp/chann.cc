@@ -21,60 +21,71 @@ int32_t kindOf(const std::string &type, chann_type_t &out) {
 
 int clampInt(int64_t v) { return v > INT_MAX ? INT_MAX : static_cast<int>(v); }
 
+// The temporaries handed to ACCEPT handlers now running on this thread,
+// innermost first (more than one with a nested pollEvent). A plain pointer,
+// so ~Chann may look at it at any time, during exit too.
+struct AcceptTemp {
+    Chann *temp;  // null once the handler deleted it
+    AcceptTemp *outer;
+};
+thread_local AcceptTemp *t_acceptTemps = nullptr;
+
 }  // namespace
 
-struct Chann::Addrs {
-    ChannAddr mine;
-    ChannAddr peer;
-};
-
-Chann::Addrs &Chann::addrs() {
-    if (m_addrs == nullptr) m_addrs = new Addrs();
-    return *m_addrs;
+ChannAddr &Chann::lastPeer() {
+    if (m_peer == nullptr) m_peer = new ChannAddr();
+    return *m_peer;
 }
 
 Chann::Chann()
-    : m_handle(0),
-      m_type(CHANN_TYPE_STREAM),
-      m_handler(nullptr), m_addrs(nullptr),
+    : m_handle(0), m_type(CHANN_TYPE_STREAM), m_owner(0), m_handler(nullptr), m_peer(nullptr),
       m_lastError("this Chann was built without a type; use Chann(\"tcp\"), Chann(\"udp\") or Chann(\"broadcast\")") {}
 
-Chann::Chann(std::string streamType) : m_handle(0), m_type(CHANN_TYPE_STREAM), m_handler(nullptr), m_addrs(nullptr) {
+Chann::Chann(std::string streamType)
+    : m_handle(0), m_type(CHANN_TYPE_STREAM), m_owner(0), m_handler(nullptr), m_peer(nullptr) {
     int32_t kind = kindOf(streamType, m_type);
     if (kind == 0) {
         m_lastError = "unknown channel type '" + streamType.substr(0, 40) +
                       "' (expected \"tcp\", \"udp\", \"broadcast\" or \"tls\")";
         return;
     }
-    m_handle = ffi::chann_open(kind);
+    m_handle = ffi::chann_open(kind, m_owner);
     if (m_handle == 0) {
         m_lastError = bridgeError();
         return;
     }
-    ffi::chann_set_opaque(m_handle, reinterpret_cast<uintptr_t>(this));
+    ffi::chann_set_opaque(m_owner, m_handle, reinterpret_cast<uintptr_t>(this));
 }
 
-Chann::Chann(Chann *accepted) : m_handle(0), m_type(CHANN_TYPE_STREAM), m_handler(nullptr), m_addrs(nullptr) {
+Chann::Chann(Chann *accepted) : m_handle(0), m_type(CHANN_TYPE_STREAM), m_owner(0), m_handler(nullptr), m_peer(nullptr) {
     if (accepted == nullptr || accepted->m_handle == 0) {
         m_lastError = accepted ? "the Chann to adopt has no channel (already adopted or closed)" : "cannot adopt a null Chann";
         return;
     }
+    // Refused on a thread that does not own `accepted`, which then keeps it.
+    if (ffi::chann_set_opaque(accepted->m_owner, accepted->m_handle, reinterpret_cast<uintptr_t>(this)) != 0) {
+        m_lastError = bridgeError();
+        return;
+    }
     m_handle = accepted->m_handle;
     m_type = accepted->m_type;
+    m_owner = accepted->m_owner;
     accepted->m_handle = 0;
     accepted->m_lastError = "this Chann's channel was adopted by another object";
-    ffi::chann_set_opaque(m_handle, reinterpret_cast<uintptr_t>(this));
 }
 
-Chann::Chann(Adopt, uint64_t handle, chann_type_t type)
-    : m_handle(handle), m_type(type), m_handler(nullptr), m_addrs(nullptr) {
-    ffi::chann_set_opaque(m_handle, reinterpret_cast<uintptr_t>(this));
+Chann::Chann(Adopt, uint32_t owner, uint64_t handle, chann_type_t type)
+    : m_handle(handle), m_type(type), m_owner(owner), m_handler(nullptr), m_peer(nullptr) {
+    ffi::chann_set_opaque(m_owner, m_handle, reinterpret_cast<uintptr_t>(this));
 }
 
 Chann::~Chann() {
+    for (AcceptTemp *t = t_acceptTemps; t != nullptr; t = t->outer) {
+        if (t->temp == this) t->temp = nullptr;
+    }
     dropHandler(m_handler);
-    delete m_addrs;
-    if (m_handle != 0) ffi::chann_close(m_handle);
+    delete m_peer;
+    if (m_handle != 0) ffi::chann_close(m_owner, m_handle);
 }
 
 bool Chann::usable() {
@@ -89,8 +100,8 @@ bool Chann::fail() {
 }
 
 void Chann::noteLoss(int err) {
-    rust::String why = ffi::chann_tls_error(m_handle);
-    rust::String dns = ffi::chann_dns_error(m_handle);
+    rust::String why = ffi::chann_tls_error(m_owner, m_handle);
+    rust::String dns = ffi::chann_dns_error(m_owner, m_handle);
     if (why.size() > 0) {
         m_lastError = "TLS: " + std::string(why.data(), why.size());
     } else if (dns.size() > 0) {
@@ -102,7 +113,7 @@ void Chann::noteLoss(int err) {
 
 bool Chann::channListen(std::string ipPort, int backlog) {
     if (!usable()) return false;
-    bool ok = ffi::chann_listen(m_handle, bytes(ipPort), backlog) == 0 || fail();
+    bool ok = ffi::chann_listen(m_owner, m_handle, bytes(ipPort), backlog) == 0 || fail();
     drainLog();
     return ok;
 }
@@ -112,17 +123,17 @@ bool Chann::channConnect(std::string ipPort) {
     // Numeric only: a host name is resolved by the reactor, without blocking.
     ffi::Addr raw{};
     if (ffi::parse_address(bytes(ipPort), false, raw) == 0) {
-        AddrAccess::fromFfi(addrs().peer, raw);
+        AddrAccess::fromFfi(lastPeer(), raw);
     } else {
-        AddrAccess::clear(addrs().peer, "'" + ipPort + "' has no address until connected");
+        AddrAccess::clear(lastPeer(), "'" + ipPort + "' has no address until connected");
     }
-    bool ok = ffi::chann_connect(m_handle, bytes(ipPort)) == 0 || fail();
+    bool ok = ffi::chann_connect(m_owner, m_handle, bytes(ipPort)) == 0 || fail();
     drainLog();
     return ok;
 }
 
 void Chann::channDisconnect() {
-    if (usable() && ffi::chann_disconnect(m_handle) != 0) fail();
+    if (usable() && ffi::chann_disconnect(m_owner, m_handle) != 0) fail();
 }
 
 int Chann::channRecv(void *buf, int len) {
@@ -131,7 +142,7 @@ int Chann::channRecv(void *buf, int len) {
         m_lastError = buf == nullptr ? "channRecv: null buffer" : "channRecv: negative length";
         return -1;
     }
-    int64_t n = ffi::chann_recv(m_handle, rust::Slice<uint8_t>(static_cast<uint8_t *>(buf), static_cast<size_t>(len)));
+    int64_t n = ffi::chann_recv(m_owner, m_handle, rust::Slice<uint8_t>(static_cast<uint8_t *>(buf), static_cast<size_t>(len)));
     if (n < 0) fail();
     return static_cast<int>(n);
 }
@@ -143,7 +154,7 @@ int Chann::channSend(const void *buf, int len) {
         return -1;
     }
     int64_t n = ffi::chann_send(
-        m_handle, rust::Slice<const uint8_t>(static_cast<const uint8_t *>(buf), static_cast<size_t>(len)));
+        m_owner, m_handle, rust::Slice<const uint8_t>(static_cast<const uint8_t *>(buf), static_cast<size_t>(len)));
     if (n < 0) fail();
     return static_cast<int>(n);
 }
@@ -156,7 +167,7 @@ int Chann::channRecvFrom(void *buf, int len, ChannAddr &from) {
     }
     ffi::Addr raw{};
     int64_t n = ffi::chann_recv_from(
-        m_handle, rust::Slice<uint8_t>(static_cast<uint8_t *>(buf), static_cast<size_t>(len)), raw);
+        m_owner, m_handle, rust::Slice<uint8_t>(static_cast<uint8_t *>(buf), static_cast<size_t>(len)), raw);
     if (n < 0) {
         fail();
         return -1;
@@ -176,7 +187,7 @@ int Chann::channSendTo(const void *buf, int len, const ChannAddr &to) {
         return -1;
     }
     int64_t n = ffi::chann_send_to(
-        m_handle, rust::Slice<const uint8_t>(static_cast<const uint8_t *>(buf), static_cast<size_t>(len)),
+        m_owner, m_handle, rust::Slice<const uint8_t>(static_cast<const uint8_t *>(buf), static_cast<size_t>(len)),
         AddrAccess::toFfi(to));
     if (n < 0) fail();
     return static_cast<int>(n);
@@ -187,13 +198,13 @@ void Chann::channActiveEvent(chann_event_t event, int64_t value) {
     int32_t r;
     switch (event) {
     case CHANN_EVENT_SEND:
-        r = ffi::chann_set_send_event(m_handle, value != 0);
+        r = ffi::chann_set_send_event(m_owner, m_handle, value != 0);
         break;
     case CHANN_EVENT_TIMER:
-        r = ffi::chann_set_timer(m_handle, value);
+        r = ffi::chann_set_timer(m_owner, m_handle, value);
         break;
     case CHANN_EVENT_RECV:
-        r = ffi::chann_set_recv_event(m_handle, value != 0);
+        r = ffi::chann_set_recv_event(m_owner, m_handle, value != 0);
         break;
     default:
         m_lastError = "channActiveEvent: only CHANN_EVENT_SEND, CHANN_EVENT_TIMER and CHANN_EVENT_RECV can be set";
@@ -233,10 +244,10 @@ void Chann::setEventHandler(channEventHandler handler) {
 
 void Chann::defaultEventHandler(Chann *accept, chann_event_t, int) { delete accept; }
 
-ChannAddr &Chann::myAddr() {
-    ChannAddr &mine = addrs().mine;
+ChannAddr Chann::myAddr() {
+    ChannAddr mine;
     ffi::Addr raw{};
-    if (m_handle != 0 && ffi::chann_local_addr(m_handle, raw) == 0) {
+    if (m_handle != 0 && ffi::chann_local_addr(m_owner, m_handle, raw) == 0) {
         AddrAccess::fromFfi(mine, raw);
     } else {
         AddrAccess::clear(mine, m_handle ? bridgeError() : std::string("no channel"));
@@ -244,19 +255,18 @@ ChannAddr &Chann::myAddr() {
     return mine;
 }
 
-ChannAddr &Chann::peerAddr() {
-    ChannAddr &peer = addrs().peer;
+ChannAddr Chann::peerAddr() {
     ffi::Addr raw{};
-    if (m_handle != 0 && ffi::chann_state(m_handle) == CHANN_STATE_CONNECTED &&
-        ffi::chann_peer_addr(m_handle, raw) == 0) {
-        AddrAccess::fromFfi(peer, raw);
+    if (m_handle != 0 && ffi::chann_state(m_owner, m_handle) == CHANN_STATE_CONNECTED &&
+        ffi::chann_peer_addr(m_owner, m_handle, raw) == 0) {
+        AddrAccess::fromFfi(lastPeer(), raw);
     }
-    return peer;
+    return m_peer ? *m_peer : ChannAddr();
 }
 
 int Chann::dataCached() {
     if (!usable()) return -1;
-    int64_t n = ffi::chann_cached(m_handle);
+    int64_t n = ffi::chann_cached(m_owner, m_handle);
     if (n < 0) fail();
     return clampInt(n);
 }
@@ -264,46 +274,46 @@ int Chann::dataCached() {
 bool Chann::isConnected() { return state() == CHANN_STATE_CONNECTED; }
 
 chann_state_t Chann::state() {
-    return m_handle ? static_cast<chann_state_t>(ffi::chann_state(m_handle)) : CHANN_STATE_CLOSED;
+    return m_handle ? static_cast<chann_state_t>(ffi::chann_state(m_owner, m_handle)) : CHANN_STATE_CLOSED;
 }
 
 int64_t Chann::bytesSent() {
     if (!usable()) return -1;
-    int64_t n = ffi::chann_bytes(m_handle, true);
+    int64_t n = ffi::chann_bytes(m_owner, m_handle, true);
     if (n < 0) fail();
     return n;
 }
 
 int64_t Chann::bytesReceived() {
     if (!usable()) return -1;
-    int64_t n = ffi::chann_bytes(m_handle, false);
+    int64_t n = ffi::chann_bytes(m_owner, m_handle, false);
     if (n < 0) fail();
     return n;
 }
 
 bool Chann::setBufSize(int bytes) {
     if (!usable()) return false;
-    return ffi::chann_set_bufsize(m_handle, bytes) == 0 || fail();
+    return ffi::chann_set_bufsize(m_owner, m_handle, bytes) == 0 || fail();
 }
 
 bool Chann::setSendLimit(int64_t bytes) {
     if (!usable()) return false;
-    return ffi::chann_set_send_limit(m_handle, bytes) == 0 || fail();
+    return ffi::chann_set_send_limit(m_owner, m_handle, bytes) == 0 || fail();
 }
 
 bool Chann::setHalfClose(bool on) {
     if (!usable()) return false;
-    return ffi::chann_set_half_close(m_handle, on) == 0 || fail();
+    return ffi::chann_set_half_close(m_owner, m_handle, on) == 0 || fail();
 }
 
 bool Chann::channShutdownWrite() {
     if (!usable()) return false;
-    return ffi::chann_shutdown_write(m_handle) == 0 || fail();
+    return ffi::chann_shutdown_write(m_owner, m_handle) == 0 || fail();
 }
 
 bool Chann::setIdleTimeout(int64_t ms) {
     if (!usable()) return false;
-    return ffi::chann_set_idle_timeout(m_handle, ms) == 0 || fail();
+    return ffi::chann_set_idle_timeout(m_owner, m_handle, ms) == 0 || fail();
 }
 
 // ---- TLS ----
@@ -346,12 +356,12 @@ void TlsConfig::dangerousSkipVerify() { set(9, std::string()); }
 
 bool Chann::setTlsConfig(const TlsConfig &config) {
     if (!usable()) return false;
-    return ffi::chann_set_tls_config(m_handle, config.m_impl->id) == 0 || fail();
+    return ffi::chann_set_tls_config(m_owner, m_handle, config.m_impl->id) == 0 || fail();
 }
 
 bool Chann::setServerName(const std::string &name) {
     if (!usable()) return false;
-    return ffi::chann_set_server_name(m_handle, bytes(name)) == 0 || fail();
+    return ffi::chann_set_server_name(m_owner, m_handle, bytes(name)) == 0 || fail();
 }
 
 void Chann::dispatch(chann_event_t event, Chann *accept, int err) {
@@ -390,8 +400,18 @@ int ChannDispatcher::pollEvent(int milliseconds) {
         if (c == nullptr) continue;
         auto event = static_cast<chann_event_t>(m.event);
         if (event == CHANN_EVENT_ACCEPT) {
-            Chann *accepted = new Chann(Chann::Adopt{}, m.accepted, c->m_type);
-            c->dispatch(event, accepted, 0);
+            // The temporary lives until the handler returns or throws; then,
+            // unless the handler deleted it or gave it a handler of its own,
+            // nobody would hear its events: it is deleted, closing the
+            // connection if it was not adopted (CHANN_EVENT_ACCEPT in mnet.hpp).
+            struct Temp : AcceptTemp {
+                explicit Temp(Chann *t) : AcceptTemp{t, t_acceptTemps} { t_acceptTemps = this; }
+                ~Temp() {
+                    t_acceptTemps = outer;
+                    if (temp != nullptr && temp->m_handler == nullptr) delete temp;
+                }
+            } accepted(new Chann(Chann::Adopt{}, c->m_owner, m.accepted, c->m_type));
+            c->dispatch(event, accepted.temp, 0);
         } else {
             if (event == CHANN_EVENT_DISCONNECT && m.err != 0) c->noteLoss(m.err);
             if (event == CHANN_EVENT_RESOLVED && m.err != 0) c->noteLookupFailure();

@@ -14,14 +14,14 @@ namespace mnet {
 
 bool Chann::channResolve(std::string host) {
     if (!usable()) return false;
-    return ffi::chann_lookup(m_handle, bytes(host)) == 0 || fail();
+    return ffi::chann_lookup(m_owner, m_handle, bytes(host)) == 0 || fail();
 }
 
 std::vector<ChannAddr> Chann::resolvedAddrs() {
     std::vector<ChannAddr> out;
     if (!usable()) return out;
     rust::Vec<ffi::Addr> raw;
-    if (ffi::chann_lookup_result(m_handle, raw) < 0) return out;
+    if (ffi::chann_lookup_result(m_owner, m_handle, raw) < 0) return out;
     for (const ffi::Addr &a : raw) {
         out.emplace_back();
         AddrAccess::fromFfi(out.back(), a);
@@ -31,7 +31,7 @@ std::vector<ChannAddr> Chann::resolvedAddrs() {
 
 void Chann::noteLookupFailure() {
     rust::Vec<ffi::Addr> raw;
-    if (ffi::chann_lookup_result(m_handle, raw) < 0) m_lastError = bridgeError();
+    if (ffi::chann_lookup_result(m_owner, m_handle, raw) < 0) m_lastError = bridgeError();
 }
 
 bool ChannDispatcher::setNameServers(const std::vector<std::string> &servers, int timeoutMs, int attempts) {
@@ -49,32 +49,32 @@ bool ChannDispatcher::setNameServers(const std::vector<std::string> &servers, in
 
 bool Chann::setReusePort(bool on) {
     if (!usable()) return false;
-    return ffi::chann_set_reuse_port(m_handle, on) == 0 || fail();
+    return ffi::chann_set_reuse_port(m_owner, m_handle, on) == 0 || fail();
 }
 
 bool Chann::joinMulticast(const std::string &group, const std::string &iface) {
     if (!usable()) return false;
-    return ffi::chann_multicast_membership(m_handle, bytes(group), bytes(iface), true) == 0 || fail();
+    return ffi::chann_multicast_membership(m_owner, m_handle, bytes(group), bytes(iface), true) == 0 || fail();
 }
 
 bool Chann::leaveMulticast(const std::string &group, const std::string &iface) {
     if (!usable()) return false;
-    return ffi::chann_multicast_membership(m_handle, bytes(group), bytes(iface), false) == 0 || fail();
+    return ffi::chann_multicast_membership(m_owner, m_handle, bytes(group), bytes(iface), false) == 0 || fail();
 }
 
 bool Chann::setMulticastInterface(const std::string &iface) {
     if (!usable()) return false;
-    return ffi::chann_set_multicast_if(m_handle, bytes(iface)) == 0 || fail();
+    return ffi::chann_set_multicast_if(m_owner, m_handle, bytes(iface)) == 0 || fail();
 }
 
 bool Chann::setMulticastLoop(bool on) {
     if (!usable()) return false;
-    return ffi::chann_set_multicast_loop(m_handle, on) == 0 || fail();
+    return ffi::chann_set_multicast_loop(m_owner, m_handle, on) == 0 || fail();
 }
 
 bool Chann::setMulticastTtl(int ttl) {
     if (!usable()) return false;
-    return ffi::chann_set_multicast_ttl(m_handle, ttl) == 0 || fail();
+    return ffi::chann_set_multicast_ttl(m_owner, m_handle, ttl) == 0 || fail();
 }
 
 // ---- logging ----
@@ -167,5 +167,9 @@ std::string ChannDispatcher::report() {
     }
     return o.str();
 }
+
+// ---- testing ----
+
+int testing::panicInEventLoop() { return ffi::test_only_panic_in_event_loop(); }
 
 }  // namespace mnet

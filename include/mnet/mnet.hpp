@@ -16,19 +16,46 @@
 // any Chann (itself too): an event queued for a deleted Chann is dropped.
 //
 // Ownership. Every Chann you create with new is yours to delete. On ACCEPT the
-// listener's handler receives `accept`, a new connected Chann that the handler
-// owns: adopt it into your own subclass with `new MySub(accept)` and then
-// `delete accept` (the emptied temporary deletes harmlessly), or just
-// `delete accept` to refuse the connection. The base defaultEventHandler
-// deletes it. Deleting a Chann closes its socket and raises no event.
+// listener's handler receives `accept`, a temporary Chann holding the new
+// connection, which lives until the handler returns: adopt the connection
+// into your own subclass with `new MySub(accept)` (then `delete accept`, or
+// leave the emptied temporary to mnet), or `delete accept` to refuse it, or
+// keep the temporary itself by giving it a handler with
+// accept->setEventHandler(). A temporary the handler neither deleted nor
+// kept that way is deleted by mnet when the handler returns (or throws),
+// which closes the connection if it was not adopted: an ignored ACCEPT
+// refuses the connection instead of leaking it. The base
+// defaultEventHandler deletes it. Deleting a Chann closes its socket and
+// raises no event.
 //
 // Threads. Each thread has its own event loop: a Chann belongs to the thread
-// that created it and must only be used there.
+// that created it (an adopted connection, to the thread that accepted it).
+// Calls on it from another thread fail with lastError() "Chann used on a
+// thread that does not own it" and touch nothing. Deleting it on another
+// thread is safe, though rarely wise: the close is handed to the owning
+// thread, which applies it before it hands out another event, so no event
+// reaches the deleted object (a loop waiting in pollEvent closes the socket
+// when it wakes). Deleting it while its own thread is running its handler
+// is a data race, as for any object.
+//
+// Static and global Channs are fine: one destroyed after its thread's event
+// loop (at exit, thread-local state goes before static objects) finds its
+// socket already closed and does nothing.
 //
 // Errors. Calls that can fail return false or -1 and leave a sentence in
 // lastError() ("invalid address '1.2.3.4:99999': port out of range
-// (0-65535)"). No call throws, and misuse (a null buffer, a negative length,
-// a call on a channel that is not connected) is an error, never a crash.
+// (0-65535)"). mnet's own calls never throw (memory exhaustion aside), and
+// misuse (a null buffer, a negative length, a call on a channel that is not
+// connected) is an error, never a crash. Should mnet itself fail inside its
+// event loop (a bug), that thread's loop stops: its sockets close, and
+// every later call on it fails with lastError() "mnet: this thread's event
+// loop stopped after an internal error: ..." (pollEvent returns -1).
+//
+// Exceptions. An exception thrown by your handler (or your setLog callback)
+// is not caught: it leaves the mnet call that called it (pollEvent,
+// startEventLoop) unchanged. The loop stays consistent: the events of that
+// round not yet handed out are delivered by the next pollEvent, and an
+// ACCEPT temporary follows the rule above.
 #pragma once
 
 #include <cstdint>
@@ -74,8 +101,11 @@ typedef enum {
     // The send queue is empty and the socket writable: once per round while
     // that holds, after channActiveEvent(CHANN_EVENT_SEND, 1).
     CHANN_EVENT_SEND = 2,
-    // A listener accepted a connection: `accept` is the new Chann (see
-    // Ownership above).
+    // A listener accepted a connection: `accept` is a temporary Chann holding
+    // it, alive until the handler returns. Adopt it (`new MySub(accept)`),
+    // delete it, or keep it by giving it a handler (setEventHandler);
+    // otherwise mnet deletes it after the handler and the connection is
+    // closed (see Ownership above).
     CHANN_EVENT_ACCEPT = 3,
     // channConnect() succeeded; exactly once per successful connect.
     CHANN_EVENT_CONNECTED = 4,
@@ -171,7 +201,10 @@ private:
 };
 
 // TLS settings for "tls" channels, shareable: copies refer to the same
-// settings, and any number of Channs may use them. A listener needs a
+// settings, and any number of Channs may use them, on any threads (the
+// settings are process-wide, behind a lock). One TlsConfig object must not
+// be changed from two threads at once (its lastError() is its own): give
+// each thread its own copy. A listener needs a
 // certificate and key; a client verifies the server's certificate, against
 // the system trust store unless setCaFile/setCaPem names other CAs, and
 // checks it is valid for the host given to channConnect (or setServerName).
@@ -221,10 +254,14 @@ public:
     Chann(std::string streamType);
     // Adopts the channel of `accepted` (normally the temporary handed to an
     // ACCEPT handler): from now on its events come to this object. The
-    // emptied `accepted` may then be deleted harmlessly.
+    // emptied `accepted` may then be deleted harmlessly (an ACCEPT temporary
+    // is deleted by mnet when the handler returns, unless it was given a
+    // handler). Only on the thread that owns `accepted`; elsewhere nothing
+    // is adopted and lastError() says why.
     Chann(Chann *accepted);
     // Closes the channel. No event is raised, and none queued for it is
-    // delivered afterwards.
+    // delivered afterwards. On another thread than the owner's, the close is
+    // handed to the owner (see Threads above).
     virtual ~Chann();
 
     Chann(const Chann &) = delete;
@@ -294,18 +331,24 @@ public:
     // it). Any callable, with captures. A running handler and its captures
     // live until it returns, even if it replaces itself or deletes its Chann
     // (or another handler does, in a nested pollEvent): the next event goes
-    // to the new handler.
+    // to the new handler. Given to an ACCEPT temporary, it keeps the
+    // temporary: it is then yours to delete.
     void setEventHandler(channEventHandler handler);
     // Called for each event when no handler was set. The base version
     // deletes `accept` (refusing the connection).
     virtual void defaultEventHandler(Chann *accept, chann_event_t event, int err);
 
     // This end's address (getsockname): the bound address of a listener, the
-    // local address of a connection. Empty when there is no socket.
-    ChannAddr &myAddr();
-    // The other end's address (getpeername) while connected; otherwise the
-    // address last given to channConnect() (empty if it was a host name).
-    ChannAddr &peerAddr();
+    // local address of a connection. Empty when there is no socket. Returned
+    // by value (m_net returned a reference that the next call overwrote):
+    // `c->myAddr().addrString` works as before; keep it in a ChannAddr or a
+    // const reference.
+    ChannAddr myAddr();
+    // The other end's address (getpeername) while connected. Otherwise the
+    // last one known: what an earlier call returned while connected, or the
+    // numeric address given to channConnect() (empty for a host name).
+    // Returned by value, as myAddr().
+    ChannAddr peerAddr();
     // Exact number of bytes queued and not yet handed to the kernel.
     int dataCached();
     // Whether the state is CHANN_STATE_CONNECTED.
@@ -367,7 +410,7 @@ public:
 private:
     friend class ChannDispatcher;
     struct Adopt {};
-    Chann(Adopt, uint64_t handle, chann_type_t type);
+    Chann(Adopt, uint32_t owner, uint64_t handle, chann_type_t type);
     bool usable();
     bool fail();
     void noteLoss(int err);
@@ -377,14 +420,14 @@ private:
     struct Handler;
     static void dropHandler(Handler *h);
 
-    struct Addrs;  // myAddr() and peerAddr(), allocated on first use
-    Addrs &addrs();
+    ChannAddr &lastPeer();  // m_peer, allocated on first use
 
     // Kept small: a server holds one of these per idle connection.
     uint64_t m_handle;
     chann_type_t m_type;
+    uint32_t m_owner;    // the event loop (thread) the channel belongs to
     Handler *m_handler;  // set by setEventHandler, or null
-    Addrs *m_addrs;
+    ChannAddr *m_peer;   // the last peer address known (peerAddr), or null
     std::string m_lastError;
 };
 
@@ -407,7 +450,9 @@ public:
     // wait is cut short for the nearest timer), then calls the handler of
     // every event. Returns the number of open channels after the round (so
     // `while (pollEvent(100) > 0) {}` ends when the last Chann is deleted),
-    // or -1 if waiting failed (see lastError()).
+    // or -1 if waiting failed or the loop stopped after an internal error
+    // (see lastError()). A handler's exception leaves pollEvent; the rest
+    // of the round comes with the next call (see Exceptions above).
     static int pollEvent(int milliseconds);
     // Runs rounds until stopEventLoop() is called (from a handler) or no
     // channel is left.
@@ -456,5 +501,16 @@ typedef std::function<void(LogLevel level, const std::string &message)> LogCallb
 // pollEvent() and of setLog() itself; a thread that never polls keeps only
 // its last 1024. Returns false if another Rust log backend owns the process.
 bool setLog(LogLevel level, LogCallback callback = LogCallback());
+
+// For mnet's own tests only: not part of the API, may change at any time.
+namespace testing {
+
+// Makes this thread's event loop fail as a bug inside mnet would (a Rust
+// panic inside the reactor), so a test can check what follows: the loop
+// stops, its sockets close, and every later call on it fails with a clear
+// lastError(). Other threads' loops are untouched. Returns -1.
+int panicInEventLoop();
+
+}  // namespace testing
 
 }  // namespace mnet

@@ -6,7 +6,12 @@
 //! * **No exceptions, no panics across.** Every function returns a plain
 //!   status (`-1`/`0`, a count, or `false`) and leaves a readable message in a
 //!   thread-local slot that `last_error()` returns. Each body runs under
-//!   `catch_unwind`, so even a bug in mnet turns into an error, not an abort.
+//!   `catch_unwind`, so even a bug in mnet turns into an error, not an abort;
+//!   a panic inside the reactor also stops the thread's loop for good
+//!   (`local.rs`), since its tables may be half-changed.
+//! * **A Chann belongs to its thread.** Every call about a channel carries
+//!   the id of the loop that made it and is refused on any other thread;
+//!   a close from another thread is handed to the owner (`local.rs`).
 //! * **Integers and slices on the hot path.** `poll`, `next`, `chann_recv` and
 //!   `chann_send` take and return integers, slices and a plain struct; no
 //!   allocation, no copy beyond what the kernel call does.
@@ -14,7 +19,6 @@
 //!   slices and are checked here, so a non-UTF-8 string is an error with a
 //!   message rather than an exception inside cxx.
 
-use std::cell::RefCell;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -22,7 +26,7 @@ use std::sync::Mutex;
 
 use slab::Slab;
 
-use crate::{Direction, Error, Event, Handle, Kind, Reactor, Result, TlsConfig};
+use crate::{Direction, Error, Event, Handle, Kind, Result, TlsConfig};
 
 #[cxx::bridge(namespace = "mnet::ffi")]
 mod bridge {
@@ -45,30 +49,30 @@ mod bridge {
     }
 
     extern "Rust" {
-        fn chann_open(kind: i32) -> u64;
-        fn chann_close(h: u64) -> i32;
-        fn chann_listen(h: u64, addr: &[u8], backlog: i32) -> i32;
-        fn chann_connect(h: u64, addr: &[u8]) -> i32;
-        fn chann_disconnect(h: u64) -> i32;
-        fn chann_recv(h: u64, buf: &mut [u8]) -> i64;
-        fn chann_send(h: u64, buf: &[u8]) -> i64;
-        fn chann_recv_from(h: u64, buf: &mut [u8], from: &mut Addr) -> i64;
-        fn chann_send_to(h: u64, buf: &[u8], to: &Addr) -> i64;
-        fn chann_set_send_event(h: u64, on: bool) -> i32;
-        fn chann_set_recv_event(h: u64, on: bool) -> i32;
-        fn chann_set_send_limit(h: u64, bytes: i64) -> i32;
-        fn chann_set_half_close(h: u64, on: bool) -> i32;
-        fn chann_shutdown_write(h: u64) -> i32;
-        fn chann_set_idle_timeout(h: u64, ms: i64) -> i32;
-        fn chann_set_timer(h: u64, interval_ms: i64) -> i32;
-        fn chann_cached(h: u64) -> i64;
-        fn chann_state(h: u64) -> i32;
-        fn chann_kind(h: u64) -> i32;
-        fn chann_bytes(h: u64, sent: bool) -> i64;
-        fn chann_local_addr(h: u64, out: &mut Addr) -> i32;
-        fn chann_peer_addr(h: u64, out: &mut Addr) -> i32;
-        fn chann_set_opaque(h: u64, opaque: u64) -> i32;
-        fn chann_set_bufsize(h: u64, bytes: i64) -> i32;
+        fn chann_open(kind: i32, owner: &mut u32) -> u64;
+        fn chann_close(owner: u32, h: u64) -> i32;
+        fn chann_listen(owner: u32, h: u64, addr: &[u8], backlog: i32) -> i32;
+        fn chann_connect(owner: u32, h: u64, addr: &[u8]) -> i32;
+        fn chann_disconnect(owner: u32, h: u64) -> i32;
+        fn chann_recv(owner: u32, h: u64, buf: &mut [u8]) -> i64;
+        fn chann_send(owner: u32, h: u64, buf: &[u8]) -> i64;
+        fn chann_recv_from(owner: u32, h: u64, buf: &mut [u8], from: &mut Addr) -> i64;
+        fn chann_send_to(owner: u32, h: u64, buf: &[u8], to: &Addr) -> i64;
+        fn chann_set_send_event(owner: u32, h: u64, on: bool) -> i32;
+        fn chann_set_recv_event(owner: u32, h: u64, on: bool) -> i32;
+        fn chann_set_send_limit(owner: u32, h: u64, bytes: i64) -> i32;
+        fn chann_set_half_close(owner: u32, h: u64, on: bool) -> i32;
+        fn chann_shutdown_write(owner: u32, h: u64) -> i32;
+        fn chann_set_idle_timeout(owner: u32, h: u64, ms: i64) -> i32;
+        fn chann_set_timer(owner: u32, h: u64, interval_ms: i64) -> i32;
+        fn chann_cached(owner: u32, h: u64) -> i64;
+        fn chann_state(owner: u32, h: u64) -> i32;
+        fn chann_kind(owner: u32, h: u64) -> i32;
+        fn chann_bytes(owner: u32, h: u64, sent: bool) -> i64;
+        fn chann_local_addr(owner: u32, h: u64, out: &mut Addr) -> i32;
+        fn chann_peer_addr(owner: u32, h: u64, out: &mut Addr) -> i32;
+        fn chann_set_opaque(owner: u32, h: u64, opaque: u64) -> i32;
+        fn chann_set_bufsize(owner: u32, h: u64, bytes: i64) -> i32;
         fn chann_count() -> i32;
         fn poll(timeout_ms: i32) -> i32;
         fn next(msg: &mut Message) -> bool;
@@ -78,13 +82,14 @@ mod bridge {
         fn format_address(a: &Addr) -> String;
         fn now_micros() -> i64;
         fn version() -> i32;
+        fn test_only_panic_in_event_loop() -> i32;
 
         fn tls_config_new() -> u64;
         fn tls_config_free(id: u64);
         fn tls_config_set(id: u64, what: i32, value: &[u8]) -> i32;
-        fn chann_set_tls_config(h: u64, id: u64) -> i32;
-        fn chann_set_server_name(h: u64, name: &[u8]) -> i32;
-        fn chann_tls_error(h: u64) -> String;
+        fn chann_set_tls_config(owner: u32, h: u64, id: u64) -> i32;
+        fn chann_set_server_name(owner: u32, h: u64, name: &[u8]) -> i32;
+        fn chann_tls_error(owner: u32, h: u64) -> String;
     }
 
     /// One channel of `reactor_stats()`.
@@ -104,72 +109,48 @@ mod bridge {
 
     // DNS, multicast, SO_REUSEPORT, logging and stats: bodies in ffi/services.rs.
     extern "Rust" {
-        fn chann_lookup(h: u64, name: &[u8]) -> i32;
-        fn chann_lookup_result(h: u64, out: &mut Vec<Addr>) -> i32;
-        fn chann_dns_error(h: u64) -> String;
+        fn chann_lookup(owner: u32, h: u64, name: &[u8]) -> i32;
+        fn chann_lookup_result(owner: u32, h: u64, out: &mut Vec<Addr>) -> i32;
+        fn chann_dns_error(owner: u32, h: u64) -> String;
         fn set_resolver(servers: &[u8], timeout_ms: i64, attempts: i32) -> i32;
-        fn chann_set_reuse_port(h: u64, on: bool) -> i32;
-        fn chann_multicast_membership(h: u64, group: &[u8], iface: &[u8], join: bool) -> i32;
-        fn chann_set_multicast_if(h: u64, iface: &[u8]) -> i32;
-        fn chann_set_multicast_loop(h: u64, on: bool) -> i32;
-        fn chann_set_multicast_ttl(h: u64, ttl: i32) -> i32;
+        fn chann_set_reuse_port(owner: u32, h: u64, on: bool) -> i32;
+        fn chann_multicast_membership(owner: u32, h: u64, group: &[u8], iface: &[u8], join: bool) -> i32;
+        fn chann_set_multicast_if(owner: u32, h: u64, iface: &[u8]) -> i32;
+        fn chann_set_multicast_loop(owner: u32, h: u64, on: bool) -> i32;
+        fn chann_set_multicast_ttl(owner: u32, h: u64, ttl: i32) -> i32;
         fn log_set_level(level: i32) -> i32;
         fn log_next(level: &mut i32, text: &mut String) -> bool;
         fn reactor_stats() -> Vec<ChannStat>;
     }
 }
 
+mod local;
 mod services;
+use local::{with, with_id, with_owner, Outcome};
 use services::*;
 
 use bridge::{Addr, Message};
 
-thread_local! {
-    static REACTOR: RefCell<Option<Reactor>> = const { RefCell::new(None) };
-    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
-}
-
 fn set_last_error(msg: &str) {
-    LAST_ERROR.with(|e| {
-        let mut e = e.borrow_mut();
-        e.clear();
-        e.push_str(msg);
-    });
+    local::set_last_error(msg);
 }
 
 fn last_error() -> String {
-    LAST_ERROR.with(|e| e.borrow().clone())
+    local::last_error()
 }
 
-/// Runs `f` on this thread's reactor (created on first use).
-fn with<T>(f: impl FnOnce(&mut Reactor) -> Result<T>) -> Result<T> {
-    REACTOR.with(|cell| {
-        let mut slot = cell
-            .try_borrow_mut()
-            .map_err(|_| Error::InvalidArgument("mnet called re-entrantly on this thread"))?;
-        if slot.is_none() {
-            crate::logging::install_default();
-            *slot = Some(Reactor::new().map_err(|e| Error::io("create the reactor (epoll_create)", e))?);
-        }
-        f(slot.as_mut().expect("just created"))
-    })
-}
-
-/// Runs `f`, turning an error or a panic into `fail` plus a message for
-/// `last_error()`.
-fn guard<T>(fail: T, f: impl FnOnce() -> Result<T>) -> T {
+/// Runs `f`, turning a failure or a panic into `fail` plus a message for
+/// `last_error()`. (A panic inside the reactor is caught nearer, where it
+/// stops the thread's loop: `local.rs`.)
+fn guard<T>(fail: T, f: impl FnOnce() -> Outcome<T>) -> T {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => {
-            set_last_error(&e.to_string());
+            set_last_error(&e.0);
             fail
         }
         Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
+            let what = local::panic_text(&*panic);
             set_last_error(&format!("internal error in mnet (please report): {what}"));
             fail
         }
@@ -221,46 +202,48 @@ fn from_ffi(a: &Addr) -> SocketAddr {
     }
 }
 
-fn chann_open(kind: i32) -> u64 {
+fn chann_open(kind: i32, owner: &mut u32) -> u64 {
     guard(0, || {
         let kind = Kind::from_i32(kind).ok_or(Error::InvalidArgument("unknown channel type"))?;
-        with(|r| Ok(r.open(kind).to_raw()))
+        let (id, raw) = with_id(|r| Ok(r.open(kind).to_raw()))?;
+        *owner = id;
+        Ok(raw)
     })
 }
 
-fn chann_close(raw: u64) -> i32 {
-    guard(-1, || with(|r| status(r.close(h(raw)))))
+fn chann_close(owner: u32, raw: u64) -> i32 {
+    guard(-1, || local::close(owner, raw).map(|()| 0))
 }
 
-fn chann_listen(raw: u64, addr: &[u8], backlog: i32) -> i32 {
+fn chann_listen(owner: u32, raw: u64, addr: &[u8], backlog: i32) -> i32 {
     guard(-1, || {
         let addr = text(addr)?;
-        with(|r| status(r.listen(h(raw), addr, backlog)))
+        with_owner(owner, |r| status(r.listen(h(raw), addr, backlog)))
     })
 }
 
-fn chann_connect(raw: u64, addr: &[u8]) -> i32 {
+fn chann_connect(owner: u32, raw: u64, addr: &[u8]) -> i32 {
     guard(-1, || {
         let addr = text(addr)?;
-        with(|r| status(r.connect(h(raw), addr)))
+        with_owner(owner, |r| status(r.connect(h(raw), addr)))
     })
 }
 
-fn chann_disconnect(raw: u64) -> i32 {
-    guard(-1, || with(|r| status(r.disconnect(h(raw)))))
+fn chann_disconnect(owner: u32, raw: u64) -> i32 {
+    guard(-1, || with_owner(owner, |r| status(r.disconnect(h(raw)))))
 }
 
-fn chann_recv(raw: u64, buf: &mut [u8]) -> i64 {
-    guard(-1, || with(|r| r.recv(h(raw), buf).map(len_i64)))
+fn chann_recv(owner: u32, raw: u64, buf: &mut [u8]) -> i64 {
+    guard(-1, || with_owner(owner, |r| r.recv(h(raw), buf).map(len_i64)))
 }
 
-fn chann_send(raw: u64, buf: &[u8]) -> i64 {
-    guard(-1, || with(|r| r.send(h(raw), buf).map(len_i64)))
+fn chann_send(owner: u32, raw: u64, buf: &[u8]) -> i64 {
+    guard(-1, || with_owner(owner, |r| r.send(h(raw), buf).map(len_i64)))
 }
 
-fn chann_recv_from(raw: u64, buf: &mut [u8], from: &mut Addr) -> i64 {
+fn chann_recv_from(owner: u32, raw: u64, buf: &mut [u8], from: &mut Addr) -> i64 {
     guard(-1, || {
-        with(|r| {
+        with_owner(owner, |r| {
             Ok(match r.recv_from(h(raw), buf)? {
                 Some((n, a)) => {
                     to_ffi(&a, from);
@@ -272,80 +255,80 @@ fn chann_recv_from(raw: u64, buf: &mut [u8], from: &mut Addr) -> i64 {
     })
 }
 
-fn chann_send_to(raw: u64, buf: &[u8], to: &Addr) -> i64 {
-    guard(-1, || with(|r| r.send_to(h(raw), buf, from_ffi(to)).map(len_i64)))
+fn chann_send_to(owner: u32, raw: u64, buf: &[u8], to: &Addr) -> i64 {
+    guard(-1, || with_owner(owner, |r| r.send_to(h(raw), buf, from_ffi(to)).map(len_i64)))
 }
 
-fn chann_set_send_event(raw: u64, on: bool) -> i32 {
-    guard(-1, || with(|r| status(r.set_send_event(h(raw), on))))
+fn chann_set_send_event(owner: u32, raw: u64, on: bool) -> i32 {
+    guard(-1, || with_owner(owner, |r| status(r.set_send_event(h(raw), on))))
 }
 
-fn chann_set_recv_event(raw: u64, on: bool) -> i32 {
-    guard(-1, || with(|r| status(r.set_recv_event(h(raw), on))))
+fn chann_set_recv_event(owner: u32, raw: u64, on: bool) -> i32 {
+    guard(-1, || with_owner(owner, |r| status(r.set_recv_event(h(raw), on))))
 }
 
-fn chann_set_send_limit(raw: u64, bytes: i64) -> i32 {
+fn chann_set_send_limit(owner: u32, raw: u64, bytes: i64) -> i32 {
     guard(-1, || {
         let bytes = usize::try_from(bytes).map_err(|_| Error::InvalidArgument("negative send limit"))?;
-        with(|r| status(r.set_send_limit(h(raw), bytes)))
+        with_owner(owner, |r| status(r.set_send_limit(h(raw), bytes)))
     })
 }
 
-fn chann_set_half_close(raw: u64, on: bool) -> i32 {
-    guard(-1, || with(|r| status(r.set_half_close(h(raw), on))))
+fn chann_set_half_close(owner: u32, raw: u64, on: bool) -> i32 {
+    guard(-1, || with_owner(owner, |r| status(r.set_half_close(h(raw), on))))
 }
 
-fn chann_shutdown_write(raw: u64) -> i32 {
-    guard(-1, || with(|r| status(r.shutdown_write(h(raw)))))
+fn chann_shutdown_write(owner: u32, raw: u64) -> i32 {
+    guard(-1, || with_owner(owner, |r| status(r.shutdown_write(h(raw)))))
 }
 
-fn chann_set_idle_timeout(raw: u64, ms: i64) -> i32 {
+fn chann_set_idle_timeout(owner: u32, raw: u64, ms: i64) -> i32 {
     guard(-1, || {
         let ms = u64::try_from(ms).map_err(|_| Error::InvalidArgument("negative idle timeout"))?;
-        with(|r| status(r.set_idle_timeout(h(raw), ms)))
+        with_owner(owner, |r| status(r.set_idle_timeout(h(raw), ms)))
     })
 }
 
-fn chann_set_timer(raw: u64, interval_ms: i64) -> i32 {
+fn chann_set_timer(owner: u32, raw: u64, interval_ms: i64) -> i32 {
     guard(-1, || {
         let ms = u64::try_from(interval_ms).map_err(|_| Error::InvalidArgument("negative timer interval"))?;
-        with(|r| status(r.set_timer(h(raw), ms)))
+        with_owner(owner, |r| status(r.set_timer(h(raw), ms)))
     })
 }
 
-fn chann_cached(raw: u64) -> i64 {
-    guard(-1, || with(|r| r.cached(h(raw)).map(len_i64)))
+fn chann_cached(owner: u32, raw: u64) -> i64 {
+    guard(-1, || with_owner(owner, |r| r.cached(h(raw)).map(len_i64)))
 }
 
-fn chann_state(raw: u64) -> i32 {
-    guard(0, || with(|r| Ok(r.state(h(raw)).map_or(0, |s| s as i32))))
+fn chann_state(owner: u32, raw: u64) -> i32 {
+    guard(0, || with_owner(owner, |r| Ok(r.state(h(raw)).map_or(0, |s| s as i32))))
 }
 
-fn chann_kind(raw: u64) -> i32 {
-    guard(-1, || with(|r| r.kind(h(raw)).map(|k| k as i32)))
+fn chann_kind(owner: u32, raw: u64) -> i32 {
+    guard(-1, || with_owner(owner, |r| r.kind(h(raw)).map(|k| k as i32)))
 }
 
-fn chann_bytes(raw: u64, sent: bool) -> i64 {
+fn chann_bytes(owner: u32, raw: u64, sent: bool) -> i64 {
     let dir = if sent { Direction::Sent } else { Direction::Received };
-    guard(-1, || with(|r| r.bytes(h(raw), dir).map(|n| i64::try_from(n).unwrap_or(i64::MAX))))
+    guard(-1, || with_owner(owner, |r| r.bytes(h(raw), dir).map(|n| i64::try_from(n).unwrap_or(i64::MAX))))
 }
 
-fn chann_local_addr(raw: u64, out: &mut Addr) -> i32 {
-    guard(-1, || with(|r| r.local_addr(h(raw)).map(|a| to_ffi(&a, out)).map(|()| 0)))
+fn chann_local_addr(owner: u32, raw: u64, out: &mut Addr) -> i32 {
+    guard(-1, || with_owner(owner, |r| r.local_addr(h(raw)).map(|a| to_ffi(&a, out)).map(|()| 0)))
 }
 
-fn chann_peer_addr(raw: u64, out: &mut Addr) -> i32 {
-    guard(-1, || with(|r| r.peer_addr(h(raw)).map(|a| to_ffi(&a, out)).map(|()| 0)))
+fn chann_peer_addr(owner: u32, raw: u64, out: &mut Addr) -> i32 {
+    guard(-1, || with_owner(owner, |r| r.peer_addr(h(raw)).map(|a| to_ffi(&a, out)).map(|()| 0)))
 }
 
-fn chann_set_opaque(raw: u64, opaque: u64) -> i32 {
-    guard(-1, || with(|r| status(r.set_opaque(h(raw), opaque))))
+fn chann_set_opaque(owner: u32, raw: u64, opaque: u64) -> i32 {
+    guard(-1, || with_owner(owner, |r| status(r.set_opaque(h(raw), opaque))))
 }
 
-fn chann_set_bufsize(raw: u64, bytes: i64) -> i32 {
+fn chann_set_bufsize(owner: u32, raw: u64, bytes: i64) -> i32 {
     guard(-1, || {
         let bytes = usize::try_from(bytes).map_err(|_| Error::InvalidArgument("negative buffer size"))?;
-        with(|r| status(r.set_bufsize(h(raw), bytes)))
+        with_owner(owner, |r| status(r.set_bufsize(h(raw), bytes)))
     })
 }
 
@@ -403,6 +386,13 @@ fn now_micros() -> i64 {
 
 fn version() -> i32 {
     crate::version()
+}
+
+/// For mnet's own tests only (`mnet::testing::panicInEventLoop`): panics
+/// inside this thread's reactor, as a bug in mnet would, so a test can show
+/// what follows. Stops this thread's loop and nothing else.
+fn test_only_panic_in_event_loop() -> i32 {
+    guard(-1, || with(|_| -> Result<i32> { panic!("deliberate panic for a test (mnet::testing::panicInEventLoop)") }))
 }
 
 /// TLS settings made from C++ (`mnet::TlsConfig`), kept as PEM text and
@@ -501,14 +491,14 @@ fn tls_config_set(id: u64, what: i32, value: &[u8]) -> i32 {
             7 => s.alpn.push(value.to_vec()),
             8 => s.alpn.clear(),
             9 => s.skip_verify = true,
-            _ => return Err(Error::InvalidArgument("unknown TLS setting")),
+            _ => return Err(Error::InvalidArgument("unknown TLS setting").into()),
         }
         s.built = None;
         Ok(0)
     })
 }
 
-fn chann_set_tls_config(raw: u64, id: u64) -> i32 {
+fn chann_set_tls_config(owner: u32, raw: u64, id: u64) -> i32 {
     guard(-1, || {
         let config = {
             let mut all = tls_configs();
@@ -517,19 +507,19 @@ fn chann_set_tls_config(raw: u64, id: u64) -> i32 {
                 .ok_or(Error::InvalidArgument("unknown TLS configuration"))?;
             s.build()?
         };
-        with(|r| status(r.set_tls_config(h(raw), config)))
+        with_owner(owner, |r| status(r.set_tls_config(h(raw), config)))
     })
 }
 
-fn chann_set_server_name(raw: u64, name: &[u8]) -> i32 {
+fn chann_set_server_name(owner: u32, raw: u64, name: &[u8]) -> i32 {
     guard(-1, || {
         let name = std::str::from_utf8(name).map_err(|_| Error::InvalidArgument("server name is not valid UTF-8"))?;
-        with(|r| status(r.set_server_name(h(raw), name)))
+        with_owner(owner, |r| status(r.set_server_name(h(raw), name)))
     })
 }
 
-fn chann_tls_error(raw: u64) -> String {
-    guard(String::new(), || with(|r| Ok(r.tls_error(h(raw))?.unwrap_or_default())))
+fn chann_tls_error(owner: u32, raw: u64) -> String {
+    guard(String::new(), || with_owner(owner, |r| Ok(r.tls_error(h(raw))?.unwrap_or_default())))
 }
 
 /// Keeps `Event` numbering and the bridge in step.

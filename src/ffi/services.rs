@@ -7,7 +7,8 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use super::bridge::{Addr, ChannStat};
-use super::{guard, h, status, text, to_ffi, with};
+use super::local::{with, with_owner};
+use super::{guard, h, status, text, to_ffi};
 use crate::{logging, Error, Result};
 
 fn ipv4(bytes: &[u8], what: &'static str) -> Result<Ipv4Addr> {
@@ -21,16 +22,16 @@ fn ipv4(bytes: &[u8], what: &'static str) -> Result<Ipv4Addr> {
     })
 }
 
-pub(super) fn chann_lookup(raw: u64, name: &[u8]) -> i32 {
+pub(super) fn chann_lookup(owner: u32, raw: u64, name: &[u8]) -> i32 {
     guard(-1, || {
         let name = text(name)?;
-        with(|r| status(r.lookup(h(raw), name)))
+        with_owner(owner, |r| status(r.lookup(h(raw), name)))
     })
 }
 
-pub(super) fn chann_lookup_result(raw: u64, out: &mut Vec<Addr>) -> i32 {
+pub(super) fn chann_lookup_result(owner: u32, raw: u64, out: &mut Vec<Addr>) -> i32 {
     guard(-1, || {
-        with(|r| {
+        with_owner(owner, |r| {
             let addrs = r
                 .lookup_result(h(raw))
                 .ok_or(Error::InvalidArgument("no lookup has finished on this channel"))??;
@@ -50,9 +51,9 @@ pub(super) fn chann_lookup_result(raw: u64, out: &mut Vec<Addr>) -> i32 {
     })
 }
 
-pub(super) fn chann_dns_error(raw: u64) -> String {
+pub(super) fn chann_dns_error(owner: u32, raw: u64) -> String {
     guard(String::new(), || {
-        with(|r| Ok(r.resolve_error(h(raw)).unwrap_or_default().to_owned()))
+        with_owner(owner, |r| Ok(r.resolve_error(h(raw)).unwrap_or_default().to_owned()))
     })
 }
 
@@ -82,15 +83,15 @@ pub(super) fn set_resolver(servers: &[u8], timeout_ms: i64, attempts: i32) -> i3
     })
 }
 
-pub(super) fn chann_set_reuse_port(raw: u64, on: bool) -> i32 {
-    guard(-1, || with(|r| status(r.set_reuse_port(h(raw), on))))
+pub(super) fn chann_set_reuse_port(owner: u32, raw: u64, on: bool) -> i32 {
+    guard(-1, || with_owner(owner, |r| status(r.set_reuse_port(h(raw), on))))
 }
 
-pub(super) fn chann_multicast_membership(raw: u64, group: &[u8], iface: &[u8], join: bool) -> i32 {
+pub(super) fn chann_multicast_membership(owner: u32, raw: u64, group: &[u8], iface: &[u8], join: bool) -> i32 {
     guard(-1, || {
         let group = ipv4(group, "not an IPv4 multicast group")?;
         let iface = ipv4(iface, "not an IPv4 interface address")?;
-        with(|r| {
+        with_owner(owner, |r| {
             status(if join {
                 r.join_multicast_v4(h(raw), group, iface)
             } else {
@@ -100,21 +101,21 @@ pub(super) fn chann_multicast_membership(raw: u64, group: &[u8], iface: &[u8], j
     })
 }
 
-pub(super) fn chann_set_multicast_if(raw: u64, iface: &[u8]) -> i32 {
+pub(super) fn chann_set_multicast_if(owner: u32, raw: u64, iface: &[u8]) -> i32 {
     guard(-1, || {
         let iface = ipv4(iface, "not an IPv4 interface address")?;
-        with(|r| status(r.set_multicast_if_v4(h(raw), iface)))
+        with_owner(owner, |r| status(r.set_multicast_if_v4(h(raw), iface)))
     })
 }
 
-pub(super) fn chann_set_multicast_loop(raw: u64, on: bool) -> i32 {
-    guard(-1, || with(|r| status(r.set_multicast_loop_v4(h(raw), on))))
+pub(super) fn chann_set_multicast_loop(owner: u32, raw: u64, on: bool) -> i32 {
+    guard(-1, || with_owner(owner, |r| status(r.set_multicast_loop_v4(h(raw), on))))
 }
 
-pub(super) fn chann_set_multicast_ttl(raw: u64, ttl: i32) -> i32 {
+pub(super) fn chann_set_multicast_ttl(owner: u32, raw: u64, ttl: i32) -> i32 {
     guard(-1, || {
         let ttl = u32::try_from(ttl).map_err(|_| Error::InvalidArgument("negative multicast TTL"))?;
-        with(|r| status(r.set_multicast_ttl_v4(h(raw), ttl)))
+        with_owner(owner, |r| status(r.set_multicast_ttl_v4(h(raw), ttl)))
     })
 }
 
@@ -125,7 +126,8 @@ pub(super) fn log_set_level(level: i32) -> i32 {
         } else {
             Err(Error::InvalidArgument(
                 "another log backend was installed first; mnet's records go there",
-            ))
+            )
+            .into())
         }
     })
 }

@@ -59,7 +59,10 @@ int main() {
     Chann listener("tcp");
     CHECK(listener.channListen("127.0.0.1:0"));
     Chann *server = nullptr;
-    listener.setEventHandler([&server](Chann *, Chann *accept, chann_event_t, int) { server = accept; });
+    listener.setEventHandler([&server](Chann *, Chann *accept, chann_event_t, int) {
+        server = accept;  // kept, by giving it a handler; read from outside the loop
+        server->setEventHandler([](Chann *, Chann *, chann_event_t, int) {});
+    });
     char one[1];
     CHECK_EQ(listener.channSend("x", 1), -1);
     CHECK_EQ(listener.channRecv(one, 1), -1);

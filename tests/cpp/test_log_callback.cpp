@@ -45,7 +45,9 @@ void emfileEpisode() {
     CHECK(server.channListen("127.0.0.1:0", 64));
     std::vector<std::unique_ptr<Chann>> accepted;
     server.setEventHandler([&](Chann *, Chann *accept, chann_event_t event, int) {
-        if (event == CHANN_EVENT_ACCEPT) accepted.emplace_back(accept);  // kept: their fds stay used
+        if (event != CHANN_EVENT_ACCEPT) return;
+        accepted.emplace_back(accept);  // kept, by giving it a handler: their fds stay used
+        accept->setEventHandler([](Chann *, Chann *, chann_event_t, int) {});
     });
     std::vector<int> clients;
     for (int i = 0; i < 10; i++) clients.push_back(raw::connectTo(server.myAddr().addr.port));

@@ -25,8 +25,17 @@ int main() {
     Chann server("tcp");
     CHECK(server.channListen("127.0.0.1:0"));
     Chann *peer = nullptr;
+    std::string got;
     server.setEventHandler([&](Chann *, Chann *accept, chann_event_t event, int) {
-        if (event == CHANN_EVENT_ACCEPT) peer = accept;  // kept; deleted below
+        if (event != CHANN_EVENT_ACCEPT) return;
+        peer = accept;  // kept, by giving it a handler; deleted below
+        peer->setEventHandler([&](Chann *self, Chann *, chann_event_t ev, int) {
+            if (ev == CHANN_EVENT_RECV) {
+                char buf[16];
+                int n = self->channRecv(buf, sizeof buf);
+                if (n > 0) got.append(buf, static_cast<size_t>(n));
+            }
+        });
     });
     Chann client("tcp");
     bool connected = false;
@@ -35,14 +44,6 @@ int main() {
     Chann udp("udp");
     POLL_UNTIL(connected && peer != nullptr, 10);
     CHECK_EQ(client.channSend("hello", 5), 5);
-    std::string got;
-    peer->setEventHandler([&](Chann *self, Chann *, chann_event_t event, int) {
-        if (event == CHANN_EVENT_RECV) {
-            char buf[16];
-            int n = self->channRecv(buf, sizeof buf);
-            if (n > 0) got.append(buf, static_cast<size_t>(n));
-        }
-    });
     POLL_UNTIL(got == "hello", 10);
 
     std::vector<ChannInfo> all = ChannDispatcher::stats();

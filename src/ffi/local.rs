@@ -1,0 +1,252 @@
+//! This thread's event loop as the bridge sees it: the reactor, the number
+//! that ties every C++ `Chann` to the thread that made it, the closes other
+//! threads hand over, and the stop after an internal error.
+//!
+//! * **Ownership.** Each thread's loop gets a process-unique id when it is
+//!   made; `chann_open` hands it to C++ and every later call carries it
+//!   back. Handles are only unique within one reactor (two threads' first
+//!   channels have the same raw handle), so a call whose id is not this
+//!   thread's is refused rather than run on the wrong reactor.
+//! * **Closing from another thread.** A `Chann` deleted on the wrong thread
+//!   cannot touch its owner's reactor, and its owner must never dispatch to
+//!   the freed object: the close goes into the owner's inbox, which the
+//!   owner applies before its next call of any kind (`poll` and `next`
+//!   included), so no message for that channel is handed out afterwards.
+//! * **Exit.** Thread-local destructors run before C++ static ones: a static
+//!   `Chann` closed after its loop is gone finds nothing to close, silently.
+//! * **Internal errors.** A panic inside the reactor may leave its tables
+//!   half-changed. The loop is then stopped: the reactor is dropped (its
+//!   sockets close) and every later call fails with a sentence that says so.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use crate::{logging, Error, Handle, Reactor, Result};
+
+/// Why a bridge call failed: the sentence `last_error()` returns.
+#[derive(Debug)]
+pub(super) struct Failure(pub(super) String);
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure(e.to_string())
+    }
+}
+
+/// What a bridge body returns before `guard` turns it into a plain status.
+pub(super) type Outcome<T> = std::result::Result<T, Failure>;
+
+/// The refusal of a call made on a thread other than the Chann's.
+pub(super) const WRONG_THREAD: &str = "Chann used on a thread that does not own it";
+
+const STOPPED: &str = "mnet: this thread's event loop stopped after an internal error: ";
+
+const GONE: &str = "mnet: this thread's event loop is gone (the thread is exiting)";
+
+/// Closes handed to a loop by other threads.
+#[derive(Default)]
+struct Inbox {
+    /// Set (under the lock) when `closes` has something; checked by the
+    /// owner on every call, so the common case costs one load.
+    pending: AtomicBool,
+    closes: Mutex<Vec<u64>>,
+}
+
+/// Ids of loops: 0 is never one (a Chann without a channel carries 0).
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+/// The inbox of every live loop, by id.
+static INBOXES: Mutex<BTreeMap<u32, Arc<Inbox>>> = Mutex::new(BTreeMap::new());
+
+/// Locks `m`; a panic elsewhere while it was held leaves plain data behind,
+/// still usable.
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+enum Loop {
+    Running(Box<Reactor>),
+    /// Stopped by a panic, with the panic's message.
+    Stopped(String),
+}
+
+struct Local {
+    id: u32,
+    inbox: Arc<Inbox>,
+    state: Loop,
+}
+
+thread_local! {
+    static LOCAL: RefCell<Option<Local>> = const { RefCell::new(None) };
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+impl Local {
+    fn new() -> Outcome<Local> {
+        let id = NEXT_ID
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_add(1))
+            .map_err(|_| Failure("mnet: more than 4 billion threads have used mnet in this process".into()))?;
+        logging::install_default();
+        let reactor = Reactor::new().map_err(|e| Error::io("create the reactor (epoll_create)", e))?;
+        let inbox = Arc::new(Inbox::default());
+        lock(&INBOXES).insert(id, Arc::clone(&inbox));
+        Ok(Local {
+            id,
+            inbox,
+            state: Loop::Running(Box::new(reactor)),
+        })
+    }
+
+    /// Runs `f` on the reactor after applying the closes handed over; a
+    /// panic inside stops the loop.
+    fn run<T>(&mut self, f: impl FnOnce(u32, &mut Reactor) -> Result<T>) -> Outcome<T> {
+        let id = self.id;
+        let inbox = &self.inbox;
+        let Loop::Running(r) = &mut self.state else {
+            return Err(self.stopped());
+        };
+        let ran = catch_unwind(AssertUnwindSafe(|| {
+            if inbox.pending.load(Ordering::Acquire) {
+                let closes = {
+                    let mut q = lock(&inbox.closes);
+                    inbox.pending.store(false, Ordering::Relaxed);
+                    std::mem::take(&mut *q)
+                };
+                for raw in closes {
+                    // A handle already gone needs no close.
+                    let _ = r.close(Handle::from_raw(raw));
+                }
+            }
+            f(id, r)
+        }));
+        match ran {
+            Ok(v) => v.map_err(Failure::from),
+            Err(panic) => {
+                self.stop(panic_text(&*panic));
+                Err(self.stopped())
+            }
+        }
+    }
+
+    /// Ends the loop after a panic: the reactor's tables may be half-changed,
+    /// so it is dropped (closing its sockets, so peers see the end) and never
+    /// used again.
+    fn stop(&mut self, why: String) {
+        lock(&INBOXES).remove(&self.id);
+        let old = std::mem::replace(&mut self.state, Loop::Stopped(why));
+        // Dropping only closes sockets and frees memory; should even that
+        // panic, the loop stays stopped all the same.
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(old)));
+    }
+
+    fn stopped(&self) -> Failure {
+        match &self.state {
+            Loop::Stopped(why) => Failure(format!("{STOPPED}{why}")),
+            Loop::Running(_) => Failure(format!("{STOPPED}(unknown)")),
+        }
+    }
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        lock(&INBOXES).remove(&self.id);
+    }
+}
+
+/// A panic's message, as far as it has one.
+pub(super) fn panic_text(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+/// Runs `f` on this thread's loop: the one that owns `owner`, or (with
+/// `None`) whichever this thread has, made on first use. `f` gets the loop's
+/// id too.
+fn access<T>(owner: Option<u32>, f: impl FnOnce(u32, &mut Reactor) -> Result<T>) -> Outcome<T> {
+    LOCAL
+        .try_with(|cell| {
+            let mut slot = cell
+                .try_borrow_mut()
+                .map_err(|_| Failure::from(Error::InvalidArgument("mnet called re-entrantly on this thread")))?;
+            if slot.is_none() {
+                if owner.is_some() {
+                    // A Chann made elsewhere: this thread never had a loop.
+                    return Err(Failure(WRONG_THREAD.into()));
+                }
+                *slot = Some(Local::new()?);
+            }
+            let Some(local) = slot.as_mut() else {
+                return Err(Failure(GONE.into()));
+            };
+            if owner.is_some_and(|id| id != local.id) {
+                return Err(Failure(WRONG_THREAD.into()));
+            }
+            local.run(f)
+        })
+        .unwrap_or_else(|_| Err(Failure(GONE.into())))
+}
+
+/// Runs `f` on this thread's loop (made on first use): for calls that name
+/// no channel.
+pub(super) fn with<T>(f: impl FnOnce(&mut Reactor) -> Result<T>) -> Outcome<T> {
+    access(None, |_, r| f(r))
+}
+
+/// Runs `f` on this thread's loop and returns its id with the result: for
+/// `chann_open`, whose Chann carries the id from then on.
+pub(super) fn with_id<T>(f: impl FnOnce(&mut Reactor) -> Result<T>) -> Outcome<(u32, T)> {
+    access(None, |id, r| f(r).map(|v| (id, v)))
+}
+
+/// Runs `f` on the loop `owner`, which must be this thread's.
+pub(super) fn with_owner<T>(owner: u32, f: impl FnOnce(&mut Reactor) -> Result<T>) -> Outcome<T> {
+    access(Some(owner), |_, r| f(r))
+}
+
+/// Closes channel `raw` of loop `owner`: at once on the owning thread;
+/// from another thread by handing it to the owner, which closes it before
+/// it hands out another message. A loop that is gone (its thread exited or
+/// is exiting) closed its channels already: nothing to do.
+pub(super) fn close(owner: u32, raw: u64) -> Outcome<()> {
+    let mine = LOCAL
+        .try_with(|cell| {
+            cell.try_borrow()
+                .map(|slot| slot.as_ref().is_some_and(|l| l.id == owner))
+                .unwrap_or(false)
+        })
+        .unwrap_or(false);
+    if mine {
+        return with_owner(owner, |r| r.close(Handle::from_raw(raw)));
+    }
+    let inboxes = lock(&INBOXES);
+    if let Some(inbox) = inboxes.get(&owner) {
+        let mut closes = lock(&inbox.closes);
+        closes.push(raw);
+        inbox.pending.store(true, Ordering::Release);
+    }
+    Ok(())
+}
+
+/// Leaves `msg` for `last_error()`; lost when the thread is exiting.
+pub(super) fn set_last_error(msg: &str) {
+    let _ = LAST_ERROR.try_with(|e| {
+        if let Ok(mut e) = e.try_borrow_mut() {
+            e.clear();
+            e.push_str(msg);
+        }
+    });
+}
+
+/// This thread's last error.
+pub(super) fn last_error() -> String {
+    LAST_ERROR
+        .try_with(|e| e.try_borrow().map(|e| e.clone()).unwrap_or_default())
+        .unwrap_or_else(|_| GONE.to_owned())
+}
