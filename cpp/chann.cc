@@ -364,6 +364,16 @@ bool Chann::setServerName(const std::string &name) {
     return ffi::chann_set_server_name(m_owner, m_handle, bytes(name)) == 0 || fail();
 }
 
+bool Chann::setHandshakeTimeout(int64_t ms) {
+    if (!usable()) return false;
+    return ffi::chann_set_handshake_timeout(m_owner, m_handle, ms) == 0 || fail();
+}
+
+bool Chann::setMaxHandshakes(int n) {
+    if (!usable()) return false;
+    return ffi::chann_set_max_handshakes(m_owner, m_handle, n) == 0 || fail();
+}
+
 void Chann::dispatch(chann_event_t event, Chann *accept, int err) {
     // Nothing here touches `this` after the handler returns: it may have
     // deleted this Chann, or another handler in a nested pollEvent may have.

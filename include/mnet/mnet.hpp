@@ -403,6 +403,18 @@ public:
     // "tls" clients: the name sent in SNI and checked against the server's
     // certificate (default: the host given to channConnect).
     bool setServerName(const std::string &name);
+    // "tls": how long a handshake may take, in milliseconds (default
+    // 10000; 0 is refused). On a listener, for the connections it accepts
+    // from now on: one whose handshake does not finish in time is closed
+    // silently (no ACCEPT). On a client, for its next connects: the
+    // handshake that does not finish in time ends with DISCONNECT, err
+    // ETIMEDOUT.
+    bool setHandshakeTimeout(int64_t ms);
+    // "tls" listeners: the most handshakes run at once (default 256). A
+    // connection accepted past the cap closes the oldest handshake in
+    // flight, so peers that connect and never speak cannot keep real
+    // clients out or use up the descriptors.
+    bool setMaxHandshakes(int n);
 
     // The last error on this Chann, as a sentence.
     const std::string &lastError() const { return m_lastError; }

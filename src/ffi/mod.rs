@@ -89,6 +89,8 @@ mod bridge {
         fn tls_config_set(id: u64, what: i32, value: &[u8]) -> i32;
         fn chann_set_tls_config(owner: u32, h: u64, id: u64) -> i32;
         fn chann_set_server_name(owner: u32, h: u64, name: &[u8]) -> i32;
+        fn chann_set_handshake_timeout(owner: u32, h: u64, ms: i64) -> i32;
+        fn chann_set_max_handshakes(owner: u32, h: u64, n: i64) -> i32;
         fn chann_tls_error(owner: u32, h: u64) -> String;
     }
 
@@ -515,6 +517,20 @@ fn chann_set_server_name(owner: u32, raw: u64, name: &[u8]) -> i32 {
     guard(-1, || {
         let name = std::str::from_utf8(name).map_err(|_| Error::InvalidArgument("server name is not valid UTF-8"))?;
         with_owner(owner, |r| status(r.set_server_name(h(raw), name)))
+    })
+}
+
+fn chann_set_handshake_timeout(owner: u32, raw: u64, ms: i64) -> i32 {
+    guard(-1, || {
+        let ms = u64::try_from(ms).map_err(|_| Error::InvalidArgument("negative TLS handshake timeout"))?;
+        with_owner(owner, |r| status(r.set_handshake_timeout(h(raw), ms)))
+    })
+}
+
+fn chann_set_max_handshakes(owner: u32, raw: u64, n: i64) -> i32 {
+    guard(-1, || {
+        let n = usize::try_from(n).map_err(|_| Error::InvalidArgument("negative TLS handshake cap"))?;
+        with_owner(owner, |r| status(r.set_max_handshakes(h(raw), n)))
     })
 }
 
