@@ -100,6 +100,7 @@ fn a_client_handshake_that_stalls_ends_with_etimedout() {
     let c = r.open(Kind::Tls);
     r.set_tls_config(c, client_config(&p)).unwrap();
     r.set_handshake_timeout(c, 200).unwrap();
+    let started = mnet::now_micros();
     r.connect(c, &format!("localhost:{}", addr.port())).unwrap();
     let mut err = None;
     run_until(&mut r, Duration::from_secs(20), "DISCONNECT", |_, m| {
@@ -107,6 +108,8 @@ fn a_client_handshake_that_stalls_ends_with_etimedout() {
         err = Some(m.err);
         true
     });
+    let waited = mnet::now_micros() - started;
+    assert!(waited >= 200_000, "gave up after {waited} us, before the 200 ms deadline");
     assert_eq!(err, Some(libc::ETIMEDOUT));
     let why = r.tls_error(c).unwrap().unwrap();
     assert!(why.contains("did not finish within 200 ms"), "{why}");
