@@ -37,6 +37,19 @@ fn listener(r: &mut Reactor) -> (Handle, std::net::SocketAddr) {
     (l, r.local_addr(l).expect("local_addr"))
 }
 
+/// A listener and one connection to it: (listener, client socket, the
+/// accepted channel).
+fn accepted_pair(r: &mut Reactor) -> (Handle, TcpStream, Handle) {
+    let (l, addr) = listener(r);
+    let peer = TcpStream::connect(addr).unwrap();
+    let mut srv = Handle::NONE;
+    run_until(r, |_, m| {
+        srv = m.accepted;
+        m.event == Event::Accept
+    });
+    (l, peer, srv)
+}
+
 /// Runs rounds until `f` returns true for a message (a 60 s hang limit).
 fn run_until(r: &mut Reactor, mut f: impl FnMut(&mut Reactor, mnet::Msg) -> bool) {
     let end = Instant::now() + Duration::from_secs(60);
@@ -63,13 +76,7 @@ fn spin(d: Duration) {
 fn timers(secs: u64) {
     const N: usize = 64;
     let mut r = Reactor::new().unwrap();
-    let (l, addr) = listener(&mut r);
-    let peer = TcpStream::connect(addr).unwrap();
-    let mut srv = Handle::NONE;
-    run_until(&mut r, |_, m| {
-        srv = m.accepted;
-        m.event == Event::Accept
-    });
+    let (l, peer, srv) = accepted_pair(&mut r);
     let mut w = &peer;
     std::io::Write::write_all(&mut w, b"unread: RECV every round").unwrap();
     let chans: Vec<(u64, u64)> = (0..N)
@@ -171,13 +178,7 @@ fn idle_timeout() {
     let mut late = Vec::new();
     for _ in 0..10 {
         let mut r = Reactor::new().unwrap();
-        let (_l, addr) = listener(&mut r);
-        let _peer = TcpStream::connect(addr).unwrap();
-        let mut srv = Handle::NONE;
-        run_until(&mut r, |_, m| {
-            srv = m.accepted;
-            m.event == Event::Accept
-        });
+        let (_l, _peer, srv) = accepted_pair(&mut r);
         let set = now_micros();
         r.set_idle_timeout(srv, 50).unwrap();
         run_until(&mut r, |_, m| m.event == Event::Disconnect);
