@@ -5,49 +5,13 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::time::Duration;
 
+use common::bystander::Bystander;
+use common::peer::{open_fds, raise_nofile};
 use common::*;
 use mnet::{Error, Event, Handle, Kind, Reactor, State};
-
-/// An extra connection that must keep working whatever happens to others.
-struct Bystander {
-    sock: TcpStream,
-    chann: Handle,
-}
-
-impl Bystander {
-    fn new(r: &mut Reactor, addr: SocketAddr) -> Bystander {
-        let sock = TcpStream::connect(addr).unwrap();
-        let mut chann = Handle::NONE;
-        run_until(r, Duration::from_secs(5), "bystander ACCEPT", |_, m| {
-            if m.event == Event::Accept {
-                chann = m.accepted;
-            }
-            !chann.is_none()
-        });
-        Bystander { sock, chann }
-    }
-
-    /// One echo round trip through the reactor.
-    fn still_echoes(&mut self, r: &mut Reactor) {
-        self.sock.write_all(b"ping").unwrap();
-        let me = self.chann;
-        run_until(r, Duration::from_secs(5), "bystander echo", |r, m| {
-            if m.event == Event::Recv && m.chann == me {
-                let mut b = [0u8; 16];
-                let n = r.recv(me, &mut b).unwrap();
-                r.send(me, &b[..n]).unwrap();
-                return true;
-            }
-            false
-        });
-        let mut b = [0u8; 4];
-        self.sock.read_exact(&mut b).unwrap();
-        assert_eq!(&b, b"ping");
-    }
-}
 
 fn accept_one(r: &mut Reactor) -> Handle {
     let mut h = Handle::NONE;
@@ -160,6 +124,10 @@ fn a_reader_that_never_reads_meets_the_send_limit() {
 #[test]
 fn two_thousand_connections_opened_and_dropped_at_once() {
     const N: usize = 2000;
+    // Both ends of every connection live in this process.
+    if !raise_nofile((open_fds() + 2 * N + 64) as u64) {
+        return;
+    }
     let mut r = Reactor::new().unwrap();
     let l = r.open(Kind::Stream);
     r.listen(l, "127.0.0.1:0", 4096).unwrap();

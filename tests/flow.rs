@@ -129,39 +129,75 @@ fn without_half_close_fin_is_one_disconnect() {
     assert_eq!(got, b"bye");
 }
 
+/// An idle timeout ends a connection in which nothing moved for its whole
+/// duration, with DISCONNECT err ETIMEDOUT, and never earlier: every byte
+/// restarts it. Times are compared one way only (not before the deadline);
+/// a machine that stalls longer than the timeout between two round trips
+/// makes the DISCONNECT come early in the test, but still not before its
+/// deadline.
 #[test]
 fn idle_timeout_disconnects_with_etimedout() {
+    const IDLE_MS: u64 = 100;
     let (mut r, srv, mut peer) = accepted_pair();
     let (_l2, addr) = listener(&mut r, Kind::Stream, "127.0.0.1");
     let _busy = TcpStream::connect(addr).unwrap();
-    r.set_idle_timeout(srv, 50).unwrap();
-    // Traffic keeps it alive: echo a few messages first.
-    for i in 0..3u8 {
+    // The latest moment the connection is known to have been active: the
+    // reactor notes traffic at the start of a round, after this reading.
+    let mut active = mnet::now_micros();
+    let start = active;
+    r.set_idle_timeout(srv, IDLE_MS).unwrap();
+    let mut timed_out = None;
+    // Echo round trips for three timeouts: the traffic keeps it alive.
+    let mut i = 0u8;
+    while timed_out.is_none() && mnet::now_micros() < start + 3 * IDLE_MS * 1000 {
         peer.write_all(&[i]).unwrap();
-        run_until(&mut r, Duration::from_secs(5), "echo", |r, m| {
-            if m.event == Event::Recv && m.chann == srv {
+        let before = mnet::now_micros();
+        run_until(&mut r, Duration::from_secs(20), "echo", |r, m| match m.event {
+            Event::Recv if m.chann == srv => {
                 let mut b = [0u8; 8];
                 let n = r.recv(srv, &mut b).unwrap();
                 r.send(srv, &b[..n]).unwrap();
+                true
+            }
+            Event::Disconnect => {
+                assert_eq!((m.chann, m.err), (srv, libc::ETIMEDOUT));
+                timed_out = Some(mnet::now_micros());
+                true
+            }
+            _ => false,
+        });
+        if timed_out.is_none() {
+            active = before;
+            let mut b = [0u8; 1];
+            peer.read_exact(&mut b).unwrap();
+            assert_eq!(b[0], i);
+            i = i.wrapping_add(1);
+        }
+    }
+    let stalled = timed_out.is_some();
+    // Nothing moves any more: the timeout ends the connection.
+    if !stalled {
+        run_until(&mut r, Duration::from_secs(20), "idle DISCONNECT", |_, m| {
+            if m.event == Event::Disconnect {
+                assert_eq!((m.chann, m.err), (srv, libc::ETIMEDOUT));
+                timed_out = Some(mnet::now_micros());
                 return true;
             }
             false
         });
-        let mut b = [0u8; 1];
-        peer.read_exact(&mut b).unwrap();
-        assert_eq!(b[0], i);
     }
-    let start = std::time::Instant::now();
-    run_until(&mut r, Duration::from_secs(5), "idle DISCONNECT", |_, m| {
-        if m.event == Event::Disconnect {
-            assert_eq!((m.chann, m.err), (srv, libc::ETIMEDOUT));
-            return true;
-        }
-        false
-    });
-    assert!(start.elapsed() >= Duration::from_millis(50), "not before the timeout");
-    let mut b = [0u8; 1];
-    assert_eq!(peer.read(&mut b).unwrap(), 0, "the peer sees the close");
+    let at = timed_out.unwrap();
+    assert!(
+        at >= active + IDLE_MS * 1000,
+        "DISCONNECT {} us after the last traffic, before the {IDLE_MS} ms timeout",
+        at - active
+    );
+    let mut rest = Vec::new();
+    match peer.read_to_end(&mut rest) {
+        Ok(_) => assert!(rest.is_empty() || stalled, "nothing after the last echo: {rest:?}"),
+        // A byte the server never read turns the close into a reset.
+        Err(e) => assert!(stalled && e.kind() == std::io::ErrorKind::ConnectionReset, "{e}"),
+    }
 }
 
 /// Half-close both ways, in either order: EOF, then one DISCONNECT (err 0)

@@ -7,8 +7,10 @@
 mod common;
 
 use std::collections::HashSet;
+use std::sync::Mutex;
 use std::time::Duration;
 
+use common::peer::{open_fds, raise_nofile};
 use common::*;
 use mnet::{Error, Event, Handle, Kind, Reactor, State};
 
@@ -32,6 +34,13 @@ fn line(client: usize, conn: usize) -> Vec<u8> {
 /// the client's line, turns on SEND, and closes the connection when SEND
 /// says the echo left the queue.
 fn reconnect_rounds(ip: &str) {
+    // One storm at a time: each holds both ends of 256 connections, and two
+    // at once would pass a default `ulimit -n 1024`.
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !raise_nofile((open_fds() + 2 * CLIENTS + 64) as u64) {
+        return;
+    }
     let mut r = Reactor::new().unwrap();
     let (l, addr) = listener(&mut r, Kind::Stream, ip);
     let addr = addr.to_string();

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
+use common::peer::{open_fds, raise_nofile};
 use mnet::{Event, Kind, Reactor, State};
 
 const WORKERS: usize = 4;
@@ -17,6 +18,11 @@ const CLIENTS: usize = 400;
 
 #[test]
 fn connections_spread_across_reactors_on_threads() {
+    // Every client socket stays open until all are accepted (the workers
+    // close what they accept at once).
+    if !raise_nofile((open_fds() + CLIENTS + 128) as u64) {
+        return;
+    }
     // The first listener picks the port; the others join it.
     let mut first = Reactor::new().unwrap();
     let l0 = first.open(Kind::Stream);

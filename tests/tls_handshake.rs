@@ -9,7 +9,7 @@ use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
 use common::certs::{client_config, pki, tls_listener};
-use common::peer::{open_fds, raise_nofile};
+use common::peer::{fd_count_turn, fd_share, open_fds, raise_nofile};
 use common::*;
 use mnet::{Event, Handle, Kind, Reactor};
 
@@ -29,6 +29,7 @@ fn closed_by_peer(s: &mut TcpStream) -> bool {
 
 #[test]
 fn silent_connections_neither_pile_up_nor_keep_a_real_client_out() {
+    let _turn = fd_count_turn(); // compares descriptor counts
     const SILENT: usize = 1000;
     const CAP: usize = 128;
     if !raise_nofile((open_fds() + SILENT + CAP + 64) as u64) {
@@ -92,6 +93,7 @@ fn silent_connections_neither_pile_up_nor_keep_a_real_client_out() {
 
 #[test]
 fn a_client_handshake_that_stalls_ends_with_etimedout() {
+    let _share = fd_share();
     // A TCP server that accepts and never answers the ClientHello.
     let quiet = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = quiet.local_addr().unwrap();
@@ -100,6 +102,7 @@ fn a_client_handshake_that_stalls_ends_with_etimedout() {
     let c = r.open(Kind::Tls);
     r.set_tls_config(c, client_config(&p)).unwrap();
     r.set_handshake_timeout(c, 200).unwrap();
+    let started = mnet::now_micros();
     r.connect(c, &format!("localhost:{}", addr.port())).unwrap();
     let mut err = None;
     run_until(&mut r, Duration::from_secs(20), "DISCONNECT", |_, m| {
@@ -107,6 +110,8 @@ fn a_client_handshake_that_stalls_ends_with_etimedout() {
         err = Some(m.err);
         true
     });
+    let waited = mnet::now_micros() - started;
+    assert!(waited >= 200_000, "gave up after {waited} us, before the 200 ms deadline");
     assert_eq!(err, Some(libc::ETIMEDOUT));
     let why = r.tls_error(c).unwrap().unwrap();
     assert!(why.contains("did not finish within 200 ms"), "{why}");
@@ -122,6 +127,7 @@ fn a_client_handshake_that_stalls_ends_with_etimedout() {
 
 #[test]
 fn handshake_settings_are_checked() {
+    let _share = fd_share();
     let mut r = Reactor::new().unwrap();
     let t = r.open(Kind::Tls);
     assert!(r.set_handshake_timeout(t, 0).unwrap_err().to_string().contains("above 0"));

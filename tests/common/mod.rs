@@ -102,6 +102,30 @@ pub fn watch_ticks(r: &mut Reactor, ticks: usize, interval_ms: u64, mut f: impl 
     r.close(w).expect("close the watcher");
 }
 
+/// Runs one round in which a TIMER (handled first: TIMERs come first) and
+/// the messages of whatever is already pending, such as the ACCEPTs of
+/// clients whose connect() returned, are both due; the TIMER handler calls
+/// `on_timer`. Returns the messages handed out after the TIMER.
+pub fn timer_then_rest(r: &mut Reactor, on_timer: impl Fn(&mut Reactor)) -> Vec<Msg> {
+    let w = r.open(Kind::Stream);
+    r.set_timer(w, 1).expect("set_timer");
+    busy_for(Duration::from_millis(5));
+    let mut after = Vec::new();
+    let mut timers = 0;
+    round(r, 1000, |r, m| {
+        if m.event == Event::Timer {
+            assert_eq!(m.chann, w, "a TIMER of another channel: {m:?}");
+            timers += 1;
+            on_timer(r);
+        } else {
+            after.push(m);
+        }
+    });
+    assert_eq!(timers, 1);
+    r.close(w).expect("close the timer's channel");
+    after
+}
+
 /// Keeps the thread busy (no sleep, no reactor call) for `d`: stands in for
 /// a handler that holds the loop up, so that deadlines pass between rounds.
 pub fn busy_for(d: Duration) {
@@ -119,6 +143,7 @@ pub fn env_bytes(name: &str, default: u64) -> u64 {
     }
 }
 
+pub mod bystander;
 pub mod certs;
 pub mod dns;
 pub mod peer;

@@ -4,6 +4,7 @@
 
 use std::net::TcpStream;
 use std::os::fd::AsRawFd;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 /// Bytes `s` has sent that the peer's kernel has not acknowledged yet
@@ -33,9 +34,26 @@ pub fn reset(s: TcpStream) {
     drop(s);
 }
 
-/// Descriptors this process has open now.
+/// Descriptors this process has open now. The tests of one binary run on
+/// parallel threads: a test that compares counts holds [`fd_count_turn`],
+/// and the others of its binary hold [`fd_share`], so that nothing opens or
+/// closes a descriptor between its counts.
 pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+static FD_COUNTS: RwLock<()> = RwLock::new(());
+
+/// Held by a test that compares descriptor counts: no other test of the
+/// binary that holds [`fd_share`] runs meanwhile.
+pub fn fd_count_turn() -> RwLockWriteGuard<'static, ()> {
+    FD_COUNTS.write().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Held by the other tests of a binary in which some test counts
+/// descriptors: they run together, but never during a count.
+pub fn fd_share() -> RwLockReadGuard<'static, ()> {
+    FD_COUNTS.read().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Raises the soft descriptor limit to at least `need` (up to the hard

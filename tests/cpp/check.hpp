@@ -83,5 +83,23 @@ inline bool before(int64_t deadline) { return mnet::ChannDispatcher::currentTime
         }                                                                               \
     } while (0)
 
+namespace check {
+
+// Runs rounds until a fresh Chann's `ms` timer has fired `ticks` times: a
+// stretch of rounds, counted by deadlines (the n-th tick comes no earlier
+// than n * ms after arming), over which something must not happen.
+inline void watchTicks(int ticks, int ms) {
+    mnet::Chann watcher("udp");
+    int seen = 0;
+    watcher.setEventHandler([&seen](mnet::Chann *, mnet::Chann *, chann_event_t event, int) {
+        CHECK_EQ(event, CHANN_EVENT_TIMER);
+        ++seen;
+    });
+    watcher.channActiveEvent(CHANN_EVENT_TIMER, ms);
+    POLL_UNTIL(seen == ticks, 10 + ticks * ms / 100);
+}
+
+}  // namespace check
+
 // Prints one line per passed check, so the CTest log says what was proven.
 #define PASS(what) (std::cout << "ok: " << what << std::endl)

@@ -4,12 +4,17 @@
 //   (3) a request trickled one byte at a time,
 //   (4) 5,000 connections opened and closed at once,
 //   (5) a client that pipelines requests for 2 s and never reads,
-// the server answers a normal request at once, uses no CPU while idle, and
-// its memory stays bounded. The server is stopped by its PID at the end.
+// the server answers a normal request, goes idle (a window without a CPU
+// tick comes, within a hang limit), and its memory stays bounded. Case (4)
+// needs 5,000 descriptors in this process and in the server: the soft limit
+// is raised before the server starts, or the case is skipped with a line
+// saying so. The server is stopped by its PID at the end.
 #include <string>
 
 #include "chann_web_proc.hpp"
+#include "fd_limit.hpp"
 
+using mnet::ChannDispatcher;
 using namespace webproc;
 
 namespace {
@@ -43,21 +48,32 @@ long cpuTicks() {
     return utime + stime;
 }
 
-// A normal request on a fresh connection is answered, byte-exact.
+// Waits (bounded by a hang limit) until the server spends a whole window of
+// 300 ms without a single clock tick of CPU: an idle server gets there as
+// soon as it has finished what the last case left it, a spinning loop never
+// does. Returns how long that took, in milliseconds.
+long waitsUntilIdle() {
+    const int64_t start = ChannDispatcher::currentTime();
+    const int64_t end = check::deadlineIn(60);
+    for (;;) {
+        const long t0 = cpuTicks();
+        pollfd none{-1, 0, 0};
+        poll(&none, 0, 300);
+        if (cpuTicks() == t0) return static_cast<long>((ChannDispatcher::currentTime() - start) / 1000);
+        if (!check::before(end)) check::fail(__FILE__, __LINE__, "the server never went idle: it spins");
+    }
+}
+
+// A normal request on a fresh connection is answered, byte-exact, and the
+// server then goes idle.
 void answersNormally(int port, const std::string &after) {
     int fd = raw::connectTo(port);
     raw::sendAll(fd, kGet);
     CHECK(readExactly(fd, g_response.size()) == g_response);
     close(fd);
-    // Idle: no CPU burnt by anything left over (a spinning loop would take
-    // all 50 ticks of half a second).
-    long t0 = cpuTicks();
-    pollfd none{-1, 0, 0};
-    poll(&none, 0, 500);
-    long spent = cpuTicks() - t0;
-    CHECK_LE(spent, 2);
-    PASS("after " + after + ": a normal request is answered, " + std::to_string(spent) +
-         " tick(s) of CPU in 0.5 s idle, RSS " + std::to_string(statusKb("VmRSS")) + " KB");
+    const long settled = waitsUntilIdle();
+    PASS("after " + after + ": a normal request is answered, then 300 ms without a CPU tick (reached after " +
+         std::to_string(settled) + " ms), RSS " + std::to_string(statusKb("VmRSS")) + " KB");
 }
 
 }  // namespace
@@ -70,6 +86,8 @@ int main(int argc, char *argv[]) {
     close(bodyFd);
     g_bodyPath = tmpl;
     std::atexit(stopServer);
+    // Before the server starts: it inherits the limit.
+    const bool storm = fdlimit::raise(static_cast<rlim_t>(fdlimit::openFds() + 5000 + 128), "case (4), 5,000 connections");
     const std::string body = "hello\n";
     std::ofstream(g_bodyPath, std::ios::binary) << body;
     g_response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
@@ -110,7 +128,7 @@ int main(int argc, char *argv[]) {
         expectNothingMore(fd);
         answersNormally(port, "a request trickled one byte at a time (answered)");
     }
-    {  // (4) 5,000 connections at once, then all closed.
+    if (storm) {  // (4) 5,000 connections at once, then all closed.
         std::vector<int> fds;
         for (int i = 0; i < 5000; i++) fds.push_back(raw::connectTo(port));
         for (int fd : fds) close(fd);

@@ -3,10 +3,13 @@
 //       DISCONNECT with ECONNRESET, nothing else, the queue dropped;
 //   (2) 2,000 connections opened and dropped at once: 2,000 ACCEPTs and
 //       2,000 DISCONNECTs (err 0), every accepted Chann deleted in its own
-//       handler, and the channel count back where it started.
+//       handler, and the channel count back where it started (skipped, with
+//       a line saying so, when the hard descriptor limit cannot hold both
+//       ends of 2,000 connections).
 #include <cerrno>
 #include <vector>
 
+#include "fd_limit.hpp"
 #include "raw_socket.hpp"
 
 using mnet::Chann;
@@ -92,7 +95,9 @@ int main() {
         bystanderEchoes(bystander);
         PASS("a reset mid-transfer: one DISCONNECT with ECONNRESET, nothing else, the bystander still echoes");
     }
-    {  // (2) 2,000 connections at once, then all dropped
+    // (2) 2,000 connections at once, then all dropped: both ends of each are
+    // in this process.
+    if (fdlimit::raise(static_cast<rlim_t>(fdlimit::openFds() + 2 * 2000 + 64), "2,000 connections at once")) {
         const size_t before = accepted.size();
         std::vector<int> fds;
         for (int i = 0; i < 2000; i++) fds.push_back(raw::connectTo(port));
@@ -106,7 +111,8 @@ int main() {
         bystanderEchoes(bystander);
         PASS("2,000 connections opened and dropped at once: 2,000 ACCEPTs, 2,000 clean DISCONNECTs, none left over");
     }
+    const int beforeLast = Conn::disconnects;
     close(bystander);
-    POLL_UNTIL(Conn::disconnects == 2002, 10);
+    POLL_UNTIL(Conn::disconnects == beforeLast + 1, 10);
     return 0;
 }

@@ -65,15 +65,8 @@ int main() {
 
     // Idle afterwards: a timer's ticks are the only events (a spinning RECV
     // would show up between them).
-    Chann watcher("udp");
-    int ticks = 0;
-    watcher.setEventHandler([&ticks](Chann *, Chann *, chann_event_t event, int) {
-        CHECK_EQ(event, CHANN_EVENT_TIMER);
-        ++ticks;
-    });
-    watcher.channActiveEvent(CHANN_EVENT_TIMER, 10);
     const int offered = g.offered;
-    POLL_UNTIL(ticks == 5, 10);
+    check::watchTicks(5, 10);
     CHECK_EQ(g.offered, offered);
     CHECK_EQ(client.state(), CHANN_STATE_DISCONNECT);
     PASS("the loop stays idle after the last close");

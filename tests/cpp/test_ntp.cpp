@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -106,9 +107,11 @@ int main(int argc, char *argv[]) {
         at = said.find("delay ");
         CHECK(at != std::string::npos);
         double delay = std::atof(said.c_str() + at + 6);
-        CHECK_GT(offset, AHEAD - 1);
-        CHECK_LT(offset, AHEAD + 1);
         CHECK_GE(delay, 0.0);
+        // The server's clock is ours + AHEAD exactly, so the computed offset
+        // is off by at most half the round trip, however slow that was
+        // (1 ms for the rounding of the timestamps and of the printout).
+        CHECK_LE(std::fabs(offset - AHEAD), delay / 2 + 0.001);
         CHECK_EQ(requests.load(), 2);
         PASS("ntp: offset " + std::to_string(offset) + " s for a server 2.5 s ahead, delay " + std::to_string(delay) +
              " s, after a dropped request and a forged reply");

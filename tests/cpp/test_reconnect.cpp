@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "check.hpp"
+#include "fd_limit.hpp"
 
 using mnet::Chann;
 using mnet::ChannDispatcher;
@@ -103,6 +104,10 @@ private:
 }  // namespace
 
 int main() {
+    // Both ends of every client's connection live in this process.
+    if (!fdlimit::raise(static_cast<rlim_t>(fdlimit::openFds() + 2 * CLIENTS + 64), "256 reconnecting clients")) {
+        return 0;
+    }
     Chann *listener = new Chann("tcp");
     CHECK(listener->channListen("127.0.0.1:0", 1024));
     listener->setEventHandler([](Chann *, Chann *accept, chann_event_t event, int) {

@@ -1,10 +1,11 @@
 // Many repeating timers at once: 60 Channs that never connect (timers work
 // in every state), a listener and a connected pair, with intervals from 10
-// to 100 ms, run for one second while the connected pair keeps the loop busy
-// with unread data (RECV every round). Checks, per Chann, a tick count within
-// a tolerant band of elapsed / interval (never more: periods missed are
-// skipped, not fired in a burst), at most one TIMER per Chann per round, and
-// TIMERs first in every round.
+// to 100 ms, run until every one has fired 5 times while the connected pair
+// keeps the loop busy with unread data (RECV every round). Checks, per Chann,
+// that no TIMER comes before its deadline on the monotonic clock (the n-th
+// comes at least n intervals after arming: none early, none extra), at most
+// one TIMER per Chann per round, and TIMERs first in every round. How late timers fire is
+// a figure for bench/ (timer_accuracy), not a test.
 #include <vector>
 
 #include "check.hpp"
@@ -30,6 +31,8 @@ void onTimer(Ticker &t) {
     CHECK_NE(t.lastRound, g_round);      // at most one per Chann per round
     t.lastRound = g_round;
     ++t.ticks;
+    // Not before its deadline: arming happened after armedAt was read.
+    CHECK_GE(ChannDispatcher::currentTime(), t.armedAt + t.ticks * t.intervalMs * 1000);
 }
 
 void arm(Ticker &t, int64_t ms) {
@@ -85,29 +88,25 @@ int main() {
     }
     for (size_t i = 0; i < tickers.size(); i++) arm(tickers[i], intervals[i % 5]);
 
-    const int64_t end = check::deadlineIn(1.0);
+    auto allTicked = [&tickers] {
+        for (const Ticker &t : tickers) {
+            if (t.ticks < 5) return false;
+        }
+        return true;
+    };
+    const int64_t end = check::deadlineIn(60);  // a hang limit, not a timing claim
     int busyRounds = 0;
-    while (check::before(end)) {
+    while (!allTicked()) {
+        if (!check::before(end)) check::fail(__FILE__, __LINE__, "timed out waiting for 5 TIMERs of every Chann");
         ++g_round;
         CHECK_GE(ChannDispatcher::pollEvent(100), 0);
         if (g_nonTimerRound == g_round) ++busyRounds;
     }
-    const int64_t stop = ChannDispatcher::currentTime();
     CHECK_GT(busyRounds, 0);
     PASS("at most one TIMER per Chann per round, and TIMERs before other events, over " + std::to_string(g_round) +
          " rounds");
-
-    for (Ticker &t : tickers) {
-        const int64_t due = (stop - t.armedAt) / (t.intervalMs * 1000);
-        CHECK_LE(t.ticks, due + 1);
-        CHECK_GE(t.ticks, due / 4 - 1);  // a loaded machine may skip periods, never add any
-    }
-    for (size_t i = 0; i < 5; i++) {
-        std::cout << "   " << tickers[i].intervalMs << " ms: " << tickers[i].ticks << " ticks in "
-                  << (stop - tickers[i].armedAt) / 1000 << " ms" << std::endl;
-    }
-    PASS("63 repeating timers of 10-100 ms, on never-connected, listening and connected Channs: tick counts "
-         "within [elapsed/interval/4 - 1, elapsed/interval + 1]");
+    PASS("63 repeating timers of 10-100 ms, on never-connected, listening and connected Channs: each fired 5 "
+         "times or more, the n-th never before n intervals after arming");
 
     for (size_t i = 3; i < tickers.size(); i++) delete tickers[i].chann;
     delete accepted;
