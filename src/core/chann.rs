@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::num::NonZeroI32;
 
 use super::sendq::{SendQueue, MAX_IOV};
-use super::timer::TimerSlot;
+use super::timer::{now_micros, TimerSlot};
 use super::tls::TlsState;
 use crate::net::socket::{self, Sock, SockOpts};
 
@@ -619,10 +619,18 @@ impl Chann {
 
     /// Notes traffic for the idle timeout when bytes moved since `before`
     /// (the sum of both counters then).
-    pub fn note_traffic(&mut self, before: u64, now: u64) {
+    pub fn note_traffic(&mut self, before: u64) {
+        if self.sent + self.received != before {
+            self.touch();
+        }
+    }
+
+    /// Notes traffic now, for a channel with an idle timeout (the clock is
+    /// read only for those).
+    pub fn touch(&mut self) {
         if let Some(x) = self.ext.as_mut() {
-            if self.sent + self.received != before {
-                x.last_active = now;
+            if x.idle_us > 0 {
+                x.last_active = now_micros();
             }
         }
     }

@@ -166,7 +166,6 @@ impl Reactor {
     /// for the peer's close (`Ok(0)` here) or the errno of a reset or error
     /// (returned here as the error too).
     pub fn recv(&mut self, h: Handle, buf: &mut [u8]) -> Result<usize> {
-        let now = self.now;
         let c = self.get_mut(h)?;
         if !c.can_recv() {
             return Err(Error::WrongState {
@@ -183,9 +182,7 @@ impl Reactor {
         match c.read(buf) {
             Io::Bytes(n) => {
                 c.taken = true;
-                if let Some(x) = c.ext.as_mut() {
-                    x.last_active = now;
-                }
+                c.touch();
                 Ok(n)
             }
             Io::WouldBlock => Ok(0),
@@ -204,7 +201,6 @@ impl Reactor {
     /// channel; `Ok(None)` when none is waiting. A datagram longer than `buf`
     /// is cut to fit.
     pub fn recv_from(&mut self, h: Handle, buf: &mut [u8]) -> Result<Option<(usize, SocketAddr)>> {
-        let now = self.now;
         let c = self.get_mut(h)?;
         if !c.kind.is_datagram() {
             return Err(Error::WrongKind {
@@ -223,9 +219,7 @@ impl Reactor {
                 Ok((n, from)) => {
                     c.received += n as u64;
                     c.taken = true;
-                    if let Some(x) = c.ext.as_mut() {
-                        x.last_active = now;
-                    }
+                    c.touch();
                     Ok(Some((n, from)))
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
@@ -253,7 +247,6 @@ impl Reactor {
     /// and is returned; what the peer sent before is still delivered, then
     /// DISCONNECT with the error's errno.
     pub fn send(&mut self, h: Handle, buf: &[u8]) -> Result<usize> {
-        let now = self.now;
         let c = self.get_mut(h)?;
         if c.state != State::Connected {
             return Err(Error::WrongState {
@@ -277,9 +270,7 @@ impl Reactor {
         if buf.is_empty() {
             return Ok(0);
         }
-        if let Some(x) = c.ext.as_mut() {
-            x.last_active = now;
-        }
+        c.touch();
         let written = if c.tls.is_some() {
             c.tls_write(buf)?;
             if !c.writable {

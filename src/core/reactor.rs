@@ -303,7 +303,6 @@ impl Reactor {
         let Some(h) = self.reported(token) else {
             return;
         };
-        let now = self.now;
         let c = &mut self.channs[h.index()];
         if c.both_finished() {
             // Our FIN went out after the peer's EOF: the kernel reports the
@@ -318,7 +317,7 @@ impl Reactor {
             (State::Connected | State::Listening, Some(_)) => {
                 let before = c.sent + c.received;
                 let fresh = c.ready(r);
-                c.note_traffic(before, now);
+                c.note_traffic(before);
                 self.raise_recv(h, fresh);
             }
             _ => {}
@@ -331,7 +330,6 @@ impl Reactor {
         if self.dirty.is_empty() {
             return;
         }
-        let now = self.now;
         let mut dirty = std::mem::take(&mut self.dirty);
         for &h in &dirty {
             let Ok(c) = self.get_mut(h) else {
@@ -341,7 +339,7 @@ impl Reactor {
             if c.writable && c.state == State::Connected {
                 let before = c.sent + c.received;
                 let failed = c.flush().is_err();
-                c.note_traffic(before, now);
+                c.note_traffic(before);
                 if failed {
                     self.conclude(h);
                 }

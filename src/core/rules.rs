@@ -74,7 +74,7 @@ impl Reactor {
     /// (`Chann::probe`). Once the connection is over and nothing is left to
     /// read, the end is raised instead: EOF or DISCONNECT with how it ended.
     pub(crate) fn raise_recv(&mut self, h: Handle, fresh: bool) {
-        let (round, now) = (self.round, self.now);
+        let round = self.round;
         let Ok(c) = self.get_mut(h) else {
             return;
         };
@@ -90,7 +90,7 @@ impl Reactor {
         }
         let before = c.sent + c.received;
         let input = c.probe(fresh);
-        c.note_traffic(before, now); // TLS may have read records
+        c.note_traffic(before); // TLS may have read records
         match input {
             Io::Bytes(_) => {}
             Io::WouldBlock => return,
