@@ -87,6 +87,7 @@
 mod core;
 mod error;
 mod ffi;
+mod local;
 mod logging;
 mod net;
 mod tls;

@@ -126,9 +126,8 @@ mod bridge {
     }
 }
 
-mod local;
 mod services;
-use local::{with, with_id, with_owner, Outcome};
+use crate::local::{self, with, with_id, with_owner, Outcome};
 use services::*;
 
 use bridge::{Addr, Message};

@@ -7,7 +7,7 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use super::bridge::{Addr, ChannStat};
-use super::local::{with, with_owner};
+use crate::local::{with, with_owner};
 use super::{guard, h, status, text, to_ffi};
 use crate::{logging, Error, Result};
 

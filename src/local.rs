@@ -1,6 +1,7 @@
-//! This thread's event loop as the bridge sees it: the reactor, the number
-//! that ties every C++ `Chann` to the thread that made it, the closes other
-//! threads hand over, and the stop after an internal error.
+//! This thread's event loop as the faces see it (the C++ bridge and the C
+//! API share it): the reactor, the number that ties every C++ `Chann` to the
+//! thread that made it, the closes other threads hand over, and the stop
+//! after an internal error.
 //!
 //! * **Ownership.** Each thread's loop gets a process-unique id when it is
 //!   made; `chann_open` hands it to C++ and every later call carries it
@@ -29,7 +30,7 @@ use crate::{logging, Error, Handle, Reactor, Result};
 
 /// Why a bridge call failed: the sentence `last_error()` returns.
 #[derive(Debug)]
-pub(super) struct Failure(pub(super) String);
+pub(crate) struct Failure(pub(crate) String);
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Failure {
@@ -38,10 +39,10 @@ impl From<Error> for Failure {
 }
 
 /// What a bridge body returns before `guard` turns it into a plain status.
-pub(super) type Outcome<T> = std::result::Result<T, Failure>;
+pub(crate) type Outcome<T> = std::result::Result<T, Failure>;
 
 /// The refusal of a call made on a thread other than the Chann's.
-pub(super) const WRONG_THREAD: &str = "Chann used on a thread that does not own it";
+pub(crate) const WRONG_THREAD: &str = "Chann used on a thread that does not own it";
 
 const STOPPED: &str = "mnet: this thread's event loop stopped after an internal error: ";
 
@@ -64,7 +65,7 @@ static INBOXES: Mutex<BTreeMap<u32, Arc<Inbox>>> = Mutex::new(BTreeMap::new());
 
 /// Locks `m`; a panic elsewhere while it was held leaves plain data behind,
 /// still usable.
-pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -158,7 +159,7 @@ impl Drop for Local {
 }
 
 /// A panic's message, as far as it has one.
-pub(super) fn panic_text(panic: &(dyn Any + Send)) -> String {
+pub(crate) fn panic_text(panic: &(dyn Any + Send)) -> String {
     panic
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
@@ -195,18 +196,18 @@ fn access<T>(owner: Option<u32>, f: impl FnOnce(u32, &mut Reactor) -> Result<T>)
 
 /// Runs `f` on this thread's loop (made on first use): for calls that name
 /// no channel.
-pub(super) fn with<T>(f: impl FnOnce(&mut Reactor) -> Result<T>) -> Outcome<T> {
+pub(crate) fn with<T>(f: impl FnOnce(&mut Reactor) -> Result<T>) -> Outcome<T> {
     access(None, |_, r| f(r))
 }
 
 /// Runs `f` on this thread's loop and returns its id with the result: for
 /// `chann_open`, whose Chann carries the id from then on.
-pub(super) fn with_id<T>(f: impl FnOnce(&mut Reactor) -> Result<T>) -> Outcome<(u32, T)> {
+pub(crate) fn with_id<T>(f: impl FnOnce(&mut Reactor) -> Result<T>) -> Outcome<(u32, T)> {
     access(None, |id, r| f(r).map(|v| (id, v)))
 }
 
 /// Runs `f` on the loop `owner`, which must be this thread's.
-pub(super) fn with_owner<T>(owner: u32, f: impl FnOnce(&mut Reactor) -> Result<T>) -> Outcome<T> {
+pub(crate) fn with_owner<T>(owner: u32, f: impl FnOnce(&mut Reactor) -> Result<T>) -> Outcome<T> {
     access(Some(owner), |_, r| f(r))
 }
 
@@ -214,7 +215,7 @@ pub(super) fn with_owner<T>(owner: u32, f: impl FnOnce(&mut Reactor) -> Result<T
 /// from another thread by handing it to the owner, which closes it before
 /// it hands out another message. A loop that is gone (its thread exited or
 /// is exiting) closed its channels already: nothing to do.
-pub(super) fn close(owner: u32, raw: u64) -> Outcome<()> {
+pub(crate) fn close(owner: u32, raw: u64) -> Outcome<()> {
     let mine = LOCAL
         .try_with(|cell| {
             cell.try_borrow()
@@ -235,7 +236,7 @@ pub(super) fn close(owner: u32, raw: u64) -> Outcome<()> {
 }
 
 /// Leaves `msg` for `last_error()`; lost when the thread is exiting.
-pub(super) fn set_last_error(msg: &str) {
+pub(crate) fn set_last_error(msg: &str) {
     let _ = LAST_ERROR.try_with(|e| {
         if let Ok(mut e) = e.try_borrow_mut() {
             e.clear();
@@ -245,7 +246,7 @@ pub(super) fn set_last_error(msg: &str) {
 }
 
 /// This thread's last error.
-pub(super) fn last_error() -> String {
+pub(crate) fn last_error() -> String {
     LAST_ERROR
         .try_with(|e| e.try_borrow().map(|e| e.clone()).unwrap_or_default())
         .unwrap_or_else(|_| GONE.to_owned())
