@@ -36,7 +36,7 @@ int main(int argc, char **argv) {
     Chann listener("tls");
     CHECK(listener.setHandshakeTimeout(300));
     CHECK(listener.setMaxHandshakes(8));
-    tlsListen(listener, pki);
+    tlsListen(listener, pki, 64);  // the 20 silent connects below wait in its queue
     int port = listener.myAddr().addr.port;
 
     int accepts = 0;
@@ -55,7 +55,10 @@ int main(int argc, char **argv) {
     });
 
     std::vector<int> silent;
-    for (int i = 0; i < 20; i++) silent.push_back(raw::connectTo(port));
+    for (int i = 0; i < 20; i++) {
+        silent.push_back(raw::connectTo(port));
+        CHECK_GE(ChannDispatcher::pollEvent(0), 0);  // accepted as they come
+    }
 
     // A real client, connecting after the silent ones.
     Chann client("tls");
