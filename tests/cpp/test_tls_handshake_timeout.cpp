@@ -87,6 +87,7 @@ int main(int argc, char **argv) {
     CHECK_EQ(accepts, 1);
     PASS("every silent peer was hung up on (the cap, then the 300 ms deadline), with no event");
     for (int fd : silent) close(fd);
+    client.setEventHandler(mnet::channEventHandler());  // its server side goes next: DISCONNECT
     for (Chann *c : served) delete c;
 
     // A client whose server accepts and never answers.
