@@ -14,4 +14,9 @@ fn main() {
         .flag_if_supported("-Wno-unused-parameter")
         .compile("mnet-bridge");
     println!("cargo:rerun-if-changed=src/ffi/mod.rs");
+    // libmnet.so, the C API (src/capi/) as a shared library: a soname of the
+    // ABI's version (0.x: each minor may break it), so programs linked
+    // against it find the right one. rustc exports only the #[no_mangle]
+    // functions (mnet_*, and the bridge's mnet$/cxxbridge1$ glue).
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libmnet.so.0");
 }

@@ -31,7 +31,7 @@ void AddrAccess::fromFfi(ChannAddr &a, const ffi::Addr &raw) {
     std::string ip = a.addrString.substr(0, a.addrString.rfind(':'));
     if (raw.v6 && ip.size() >= 2) ip = ip.substr(1, ip.size() - 2);
     std::memset(a.addr.ip, 0, sizeof a.addr.ip);
-    std::memcpy(a.addr.ip, ip.data(), std::min(ip.size(), sizeof a.addr.ip - 1));
+    if (ip.size() < sizeof a.addr.ip) std::memcpy(a.addr.ip, ip.data(), ip.size());  // IPv6 does not fit
     a.addr.port = raw.port;
 }
 
@@ -54,6 +54,23 @@ ChannAddr::ChannAddr(std::string ipPort) {
         AddrAccess::fromFfi(*this, raw);
     } else {
         AddrAccess::clear(*this, bridgeError());
+    }
+}
+
+void ChannAddr::copyAddr(chann_addr_t *a) {
+    if (a == nullptr) {
+        AddrAccess::clear(*this, "copyAddr: null chann_addr_t");
+        return;
+    }
+    std::string ip(a->ip, strnlen(a->ip, sizeof a->ip));
+    std::string text = (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + std::to_string(a->port);
+    ffi::Addr raw{};
+    if (ffi::parse_address(bytes(text), false, raw) == 0) {
+        AddrAccess::fromFfi(*this, raw);
+    } else {
+        AddrAccess::clear(*this, bridgeError());
+        addr = *a;  // a host name, as m_net kept it
+        addrString = text;
     }
 }
 

@@ -407,29 +407,37 @@ int ChannDispatcher::pollEvent(int milliseconds) {
     ffi::Message m{};
     while (ffi::next(m)) {
         Chann *c = reinterpret_cast<Chann *>(static_cast<uintptr_t>(m.opaque));
-        if (c == nullptr) continue;
-        auto event = static_cast<chann_event_t>(m.event);
-        if (event == CHANN_EVENT_ACCEPT) {
-            // The temporary lives until the handler returns or throws; then,
-            // unless the handler deleted it or gave it a handler of its own,
-            // nobody would hear its events: it is deleted, closing the
-            // connection if it was not adopted (CHANN_EVENT_ACCEPT in mnet.hpp).
-            struct Temp : AcceptTemp {
-                explicit Temp(Chann *t) : AcceptTemp{t, t_acceptTemps} { t_acceptTemps = this; }
-                ~Temp() {
-                    t_acceptTemps = outer;
-                    if (temp != nullptr && temp->m_handler == nullptr) delete temp;
-                }
-            } accepted(new Chann(Chann::Adopt{}, c->m_owner, m.accepted, c->m_type));
-            c->dispatch(event, accepted.temp, 0);
-        } else {
-            if (event == CHANN_EVENT_DISCONNECT && m.err != 0) c->noteLoss(m.err);
-            if (event == CHANN_EVENT_RESOLVED && m.err != 0) c->noteLookupFailure();
-            c->dispatch(event, nullptr, m.err);
-        }
+        if (c != nullptr) Chann::deliver(c, static_cast<chann_event_t>(m.event), m.accepted, m.err);
     }
     drainLog();
     return ffi::chann_count();
+}
+
+void Chann::deliver(Chann *c, chann_event_t event, uint64_t accepted, int err) {
+    if (event == CHANN_EVENT_ACCEPT) {
+        // The temporary lives until the handler returns or throws; then,
+        // unless the handler deleted it or gave it a handler of its own,
+        // nobody would hear its events: it is deleted, closing the
+        // connection if it was not adopted (CHANN_EVENT_ACCEPT in mnet.hpp).
+        struct Temp : AcceptTemp {
+            explicit Temp(Chann *t) : AcceptTemp{t, t_acceptTemps} { t_acceptTemps = this; }
+            ~Temp() {
+                t_acceptTemps = outer;
+                if (temp != nullptr && temp->m_handler == nullptr) delete temp;
+            }
+        } temp(new Chann(Chann::Adopt{}, c->m_owner, accepted, c->m_type));
+        c->dispatch(event, temp.temp, 0);
+    } else {
+        if (event == CHANN_EVENT_DISCONNECT && err != 0) c->noteLoss(err);
+        if (event == CHANN_EVENT_RESOLVED && err != 0) c->noteLookupFailure();
+        c->dispatch(event, nullptr, err);
+    }
+}
+
+void Chann::channDispatchEvent(chann_msg_t *m) {
+    if (m == nullptr || m->opaque == nullptr) return;
+    deliver(static_cast<Chann *>(m->opaque), m->event, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(m->r)), m->err);
+    drainLog();
 }
 
 void ChannDispatcher::startEventLoop() {

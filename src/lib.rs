@@ -84,6 +84,7 @@
 //! [`Reactor::set_bufsize`] is called.
 #![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+mod capi;
 mod core;
 mod error;
 mod ffi;
@@ -96,7 +97,7 @@ pub use self::core::chann::{Kind, State};
 pub use self::core::event::{Event, Msg};
 pub use self::core::handle::Handle;
 pub use self::core::ops::Direction;
-pub use self::core::reactor::Reactor;
+pub use self::core::reactor::{AcceptGate, GatePhase, Reactor};
 pub use self::core::stats::{ChannStats, Stats};
 pub use self::core::timer::now_micros;
 pub use self::core::tls::{DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_HANDSHAKES, TLS_PROTOCOL_ERROR, TLS_TRUNCATED};

@@ -18,15 +18,20 @@
 //! * **Internal errors.** A panic inside the reactor may leave its tables
 //!   half-changed. The loop is then stopped: the reactor is dropped (its
 //!   sockets close) and every later call fails with a sentence that says so.
+//! * **Two faces, one loop.** The C++ `pollEvent` and the C
+//!   `mnet_result_next` drain the same messages. Channels opened through the
+//!   C API are marked as the C face's; `pollEvent` sets their messages aside
+//!   for `mnet_result_next` (which hands out every message, C++ ones with
+//!   their `Chann*` as opaque, as m_net's did).
 
 use std::any::Any;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use crate::{logging, Error, Handle, Reactor, Result};
+use crate::{logging, Error, Event, Handle, Msg, Reactor, Result};
 
 /// Why a bridge call failed: the sentence `last_error()` returns.
 #[derive(Debug)]
@@ -79,6 +84,69 @@ struct Local {
     id: u32,
     inbox: Arc<Inbox>,
     state: Loop,
+    faces: Faces,
+}
+
+/// Most messages `pollEvent` sets aside for a C program that does not drain
+/// them; past it the oldest go (and an error is logged once).
+const PARKED_MAX: usize = 1 << 16;
+
+/// Which channels are the C face's, and their messages drained by the C++
+/// face meanwhile.
+#[derive(Default)]
+pub(crate) struct Faces {
+    c_channels: HashSet<Handle>,
+    parked: VecDeque<Msg>,
+    overflowed: bool,
+}
+
+impl Faces {
+    /// Marks `h` as opened through the C API.
+    pub(crate) fn adopt_c(&mut self, h: Handle) {
+        self.c_channels.insert(h);
+    }
+
+    /// Forgets a closed channel.
+    pub(crate) fn forget(&mut self, h: Handle) {
+        self.c_channels.remove(&h);
+        if !self.parked.is_empty() {
+            self.parked.retain(|m| m.chann != h);
+        }
+    }
+
+    pub(crate) fn is_c(&self, h: Handle) -> bool {
+        !self.c_channels.is_empty() && self.c_channels.contains(&h)
+    }
+
+    /// The next message for the C++ face: C channels' messages are set
+    /// aside on the way.
+    pub(crate) fn next_cxx(&mut self, r: &mut Reactor) -> Option<Msg> {
+        loop {
+            let m = r.next()?;
+            if !self.is_c(m.chann) {
+                return Some(m);
+            }
+            if m.event == Event::Accept {
+                self.c_channels.insert(m.accepted);
+            }
+            if self.parked.len() == PARKED_MAX {
+                if !std::mem::replace(&mut self.overflowed, true) {
+                    log::error!("C API: {PARKED_MAX} messages of C channels wait for mnet_result_next; dropping the oldest");
+                }
+                self.parked.pop_front();
+            }
+            self.parked.push_back(m);
+        }
+    }
+
+    /// The next message for the C face: those set aside first.
+    pub(crate) fn next_c(&mut self, r: &mut Reactor) -> Option<Msg> {
+        let m = self.parked.pop_front().or_else(|| r.next())?;
+        if m.event == Event::Accept && self.is_c(m.chann) {
+            self.c_channels.insert(m.accepted);
+        }
+        Some(m)
+    }
 }
 
 thread_local! {
@@ -99,14 +167,16 @@ impl Local {
             id,
             inbox,
             state: Loop::Running(Box::new(reactor)),
+            faces: Faces::default(),
         })
     }
 
     /// Runs `f` on the reactor after applying the closes handed over; a
     /// panic inside stops the loop.
-    fn run<T>(&mut self, f: impl FnOnce(u32, &mut Reactor) -> Result<T>) -> Outcome<T> {
+    fn run<T>(&mut self, f: impl FnOnce(u32, &mut Reactor, &mut Faces) -> Result<T>) -> Outcome<T> {
         let id = self.id;
         let inbox = &self.inbox;
+        let faces = &mut self.faces;
         let Loop::Running(r) = &mut self.state else {
             return Err(self.stopped());
         };
@@ -122,7 +192,7 @@ impl Local {
                     let _ = r.close(Handle::from_raw(raw));
                 }
             }
-            f(id, r)
+            f(id, r, faces)
         }));
         match ran {
             Ok(v) => v.map_err(Failure::from),
@@ -170,7 +240,7 @@ pub(crate) fn panic_text(panic: &(dyn Any + Send)) -> String {
 /// Runs `f` on this thread's loop: the one that owns `owner`, or (with
 /// `None`) whichever this thread has, made on first use. `f` gets the loop's
 /// id too.
-fn access<T>(owner: Option<u32>, f: impl FnOnce(u32, &mut Reactor) -> Result<T>) -> Outcome<T> {
+fn access<T>(owner: Option<u32>, f: impl FnOnce(u32, &mut Reactor, &mut Faces) -> Result<T>) -> Outcome<T> {
     LOCAL
         .try_with(|cell| {
             let mut slot = cell
@@ -197,18 +267,40 @@ fn access<T>(owner: Option<u32>, f: impl FnOnce(u32, &mut Reactor) -> Result<T>)
 /// Runs `f` on this thread's loop (made on first use): for calls that name
 /// no channel.
 pub(crate) fn with<T>(f: impl FnOnce(&mut Reactor) -> Result<T>) -> Outcome<T> {
-    access(None, |_, r| f(r))
+    access(None, |_, r, _| f(r))
+}
+
+/// Runs `f` on this thread's loop (made on first use) with the faces'
+/// bookkeeping: for the calls that drain messages, open and close.
+pub(crate) fn with_faces<T>(f: impl FnOnce(&mut Reactor, &mut Faces) -> Result<T>) -> Outcome<T> {
+    access(None, |_, r, faces| f(r, faces))
+}
+
+/// Ends this thread's loop: every channel closes, without events (the C
+/// API's `mnet_fini`). The next call makes a new loop.
+pub(crate) fn end() -> Outcome<()> {
+    let local = LOCAL
+        .try_with(|cell| {
+            cell.try_borrow_mut()
+                .map(|mut slot| slot.take())
+                .map_err(|_| Failure::from(Error::InvalidArgument("mnet called re-entrantly on this thread")))
+        })
+        .unwrap_or(Ok(None))?;
+    if let Some(local) = local {
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(local)));
+    }
+    Ok(())
 }
 
 /// Runs `f` on this thread's loop and returns its id with the result: for
 /// `chann_open`, whose Chann carries the id from then on.
 pub(crate) fn with_id<T>(f: impl FnOnce(&mut Reactor) -> Result<T>) -> Outcome<(u32, T)> {
-    access(None, |id, r| f(r).map(|v| (id, v)))
+    access(None, |id, r, _| f(r).map(|v| (id, v)))
 }
 
 /// Runs `f` on the loop `owner`, which must be this thread's.
 pub(crate) fn with_owner<T>(owner: u32, f: impl FnOnce(&mut Reactor) -> Result<T>) -> Outcome<T> {
-    access(Some(owner), |_, r| f(r))
+    access(Some(owner), |_, r, _| f(r))
 }
 
 /// Closes channel `raw` of loop `owner`: at once on the owning thread;

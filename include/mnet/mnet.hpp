@@ -64,75 +64,40 @@
 #include <string>
 #include <vector>
 
-// Milliseconds per second, as in m_net: channActiveEvent(CHANN_EVENT_TIMER,
-// 5 * MNET_MILLI_SECOND) fires every 5 seconds.
-#ifndef MNET_MILLI_SECOND
-#define MNET_MILLI_SECOND 1000
-#endif
-
-// The enums keep m_net's names and values and live, as in m_net, in the
-// global namespace (they are also declared in namespace mnet below).
-
-// Channel types, chosen by the string given to Chann(): "tcp", "udp",
-// "broadcast", "tls".
-typedef enum {
-    CHANN_TYPE_STREAM = 1,  // "tcp"
-    CHANN_TYPE_DGRAM = 2,  // "udp"
-    CHANN_TYPE_BROADCAST = 3,  // "broadcast": UDP with SO_BROADCAST
-    CHANN_TYPE_TLS = 4,  // "tls"
-} chann_type_t;
-
-// Channel states. Recv and send work in CONNECTED (and, for UDP, LISTENING
-// through channRecvFrom/channSendTo).
-typedef enum {
-    CHANN_STATE_CLOSED = 0,  // no channel (closed, adopted away, or never made)
-    CHANN_STATE_DISCONNECT = 1,  // no socket: new, disconnected or lost; may listen/connect
-    CHANN_STATE_CONNECTING = 2,  // a TCP connect is under way
-    CHANN_STATE_CONNECTED = 3,  // connected
-    CHANN_STATE_LISTENING = 4,  // TCP listening, or UDP bound
-} chann_state_t;
-
-// Events, in the order a round delivers them: TIMERs first, then the rest.
-typedef enum {
-    // Unread data is waiting. Level-style: raised once per round for as long
-    // as data remains, so a handler may read only part of it. Data sent
-    // before the peer closed is always delivered before DISCONNECT.
-    CHANN_EVENT_RECV = 1,
-    // The send queue is empty and the socket writable: once per round while
-    // that holds, after channActiveEvent(CHANN_EVENT_SEND, 1).
-    CHANN_EVENT_SEND = 2,
-    // A listener accepted a connection: `accept` is a temporary Chann holding
-    // it, alive until the handler returns. Adopt it (`new MySub(accept)`),
-    // delete it, or keep it by giving it a handler (setEventHandler);
-    // otherwise mnet deletes it after the handler and the connection is
-    // closed (see Ownership above).
-    CHANN_EVENT_ACCEPT = 3,
-    // channConnect() succeeded; exactly once per successful connect.
-    CHANN_EVENT_CONNECTED = 4,
-    // The connection was lost to an outside cause: end of stream (err 0),
-    // reset or other error (err = errno), or a failed connect (err =
-    // ECONNREFUSED, ETIMEDOUT, ...). Exactly once per connection; never
-    // for your own channDisconnect() or delete. The Chann lives on and may
-    // connect again.
-    CHANN_EVENT_DISCONNECT = 5,
-    // The Chann's repeating timer fired (see channActiveEvent).
-    CHANN_EVENT_TIMER = 6,
-    // The peer finished sending (its FIN, after all its data); the Chann
-    // stays connected for sending. Once, and only after setHalfClose(true);
-    // otherwise the FIN gives DISCONNECT with err 0, as in m_net.
-    CHANN_EVENT_EOF = 7,
-    // A channResolve() finished: err 0 and the addresses in resolvedAddrs(),
-    // or err ENXIO (no such host), ETIMEDOUT (no nameserver answered) or
-    // EAGAIN (the nameservers failed) with the reason in lastError(). Once
-    // per channResolve().
-    CHANN_EVENT_RESOLVED = 8,
-} chann_event_t;
-
-// An address as m_net spelled it: numeric IP text (IPv4 or IPv6) and port.
-typedef struct {
-    char ip[46];
-    int port;
-} chann_addr_t;
+// The enums, chann_addr_t and MNET_MILLI_SECOND are m_net's, from the C
+// API's header, in the global namespace as in m_net (and declared in
+// namespace mnet below): one set for both faces, so a program may include
+// both headers and use both faces on one thread's loop. What the events
+// mean for a Chann:
+// - CHANN_EVENT_RECV: unread data is waiting. Level-style: raised once per
+//   round for as long as data remains, so a handler may read only part of
+//   it. Data sent before the peer closed is always delivered before
+//   DISCONNECT.
+// - CHANN_EVENT_SEND: the send queue is empty and the socket writable: once
+//   per round while that holds, after channActiveEvent(CHANN_EVENT_SEND, 1).
+// - CHANN_EVENT_ACCEPT: a listener accepted a connection: `accept` is a
+//   temporary Chann holding it, alive until the handler returns. Adopt it
+//   (`new MySub(accept)`), delete it, or keep it by giving it a handler
+//   (setEventHandler); otherwise mnet deletes it after the handler and the
+//   connection is closed (see Ownership above).
+// - CHANN_EVENT_CONNECTED: channConnect() succeeded; exactly once per
+//   successful connect.
+// - CHANN_EVENT_DISCONNECT: the connection was lost to an outside cause: end
+//   of stream (err 0), reset or other error (err = errno), or a failed
+//   connect (err = ECONNREFUSED, ETIMEDOUT, ...). Exactly once per
+//   connection; never for your own channDisconnect() or delete. The Chann
+//   lives on and may connect again.
+// - CHANN_EVENT_TIMER: the Chann's repeating timer fired (channActiveEvent).
+// - CHANN_EVENT_EOF: the peer finished sending (its FIN, after all its
+//   data); the Chann stays connected for sending. Once, and only after
+//   setHalfClose(true); otherwise the FIN gives DISCONNECT with err 0.
+// - CHANN_EVENT_RESOLVED: a channResolve() finished: err 0 and the addresses
+//   in resolvedAddrs(), or err ENXIO (no such host), ETIMEDOUT (no
+//   nameserver answered) or EAGAIN (the nameservers failed) with the reason
+//   in lastError(). Once per channResolve().
+// chann_addr_t holds IPv4 text (17 bytes, as in m_net); an IPv6 address
+// leaves it empty and lives in ChannAddr::addrString.
+#include "mnet_core.h"
 
 namespace mnet {
 
@@ -186,7 +151,12 @@ public:
     // Why parsing failed (empty when it did not).
     const std::string &error() const { return m_error; }
 
-    // The numeric IP text and the port (m_net's field).
+    // Takes the address of a C `chann_addr_t` (m_net's helper): IPv4 text or
+    // a host name, and the port; isValid() says whether it was numeric.
+    void copyAddr(chann_addr_t *a);
+
+    // The numeric IPv4 text and the port (m_net's field); for IPv6 the text
+    // is empty (it does not fit m_net's 17 bytes): use addrString.
     chann_addr_t addr;
     // "ip:port", or "[ip]:port" for IPv6 (no stray NULs, unlike m_net).
     std::string addrString;
@@ -419,10 +389,18 @@ public:
     // The last error on this Chann, as a sentence.
     const std::string &lastError() const { return m_lastError; }
 
+    // m_net's way to drive Channs from a C loop: hands a message from
+    // mnet_result_next() (<mnet/mnet_core.h>) to the Chann in its opaque, as
+    // pollEvent does. For a program that runs `mnet_poll` and
+    // `mnet_result_next` itself and mixes C channs with Channs: a message
+    // whose opaque is not a Chann (a C chann's) must not be given here.
+    static void channDispatchEvent(chann_msg_t *m);
+
 private:
     friend class ChannDispatcher;
     struct Adopt {};
     Chann(Adopt, uint32_t owner, uint64_t handle, chann_type_t type);
+    static void deliver(Chann *c, chann_event_t event, uint64_t accepted, int err);
     bool usable();
     bool fail();
     void noteLoss(int err);

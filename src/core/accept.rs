@@ -5,18 +5,36 @@ use std::io;
 
 use super::chann::{Kind, State};
 use super::handle::Handle;
-use super::reactor::Reactor;
+use super::reactor::{GatePhase, Reactor};
 use super::timer::now_micros;
 use crate::net::socket::{self, Sock};
 
 /// Pause before retrying `accept` after EMFILE/ENFILE, in microseconds.
 const ACCEPT_RETRY_US: u64 = 100_000;
+/// Pause before asking an accept gate again after it said no.
+const GATE_RETRY_US: u64 = 2_000;
 
 impl Reactor {
     /// Accepts every connection waiting on listener `l` (the whole listen
     /// queue, not one per round): ACCEPT for each, or for TLS the start of
-    /// its handshake.
+    /// its handshake. With an accept gate, only when it lets this reactor.
     pub(crate) fn accept_all(&mut self, l: Handle) {
+        let Some(mut gate) = self.accept_gate.take() else {
+            return self.accept_batch(l);
+        };
+        let fd = self.get(l).ok().and_then(|c| c.sock.as_ref()).map(|s| s.raw_fd());
+        if let Some(fd) = fd {
+            if gate(GatePhase::Before, fd) {
+                self.accept_batch(l);
+                gate(GatePhase::After, fd);
+            } else {
+                self.accept_retry.push((now_micros() + GATE_RETRY_US, l));
+            }
+        }
+        self.accept_gate = Some(gate);
+    }
+
+    fn accept_batch(&mut self, l: Handle) {
         loop {
             let Ok(lc) = self.get(l) else {
                 return;

@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::io::{self, IoSlice, Read};
+use std::os::fd::{AsRawFd, RawFd};
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::num::NonZeroI32;
@@ -148,6 +149,25 @@ impl From<&mio::event::Event> for Readiness {
     }
 }
 
+/// Reads and writes of a stream channel's socket done by a hook instead of
+/// by mnet: an extension type of the C API (m_net's `recv_fn`/`send_fn`).
+/// The send queue, the level-style RECV and the events stay mnet's.
+pub(crate) trait IoHook: Send {
+    /// Reads from socket `fd` into `buf`: `Ok(n)` with n > 0, a
+    /// `WouldBlock` error for nothing now, another error to end the
+    /// connection.
+    fn recv(&mut self, fd: RawFd, buf: &mut [u8]) -> io::Result<usize>;
+    /// Writes (some of) `buf` to socket `fd`: `Ok(n)`, `WouldBlock`, or an
+    /// error that ends the connection.
+    fn send(&mut self, fd: RawFd, buf: &[u8]) -> io::Result<usize>;
+}
+
+impl fmt::Debug for dyn IoHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("IoHook")
+    }
+}
+
 /// Rarely used per-channel settings and their state (boxed: 8 bytes for
 /// channels without).
 #[derive(Debug, Default)]
@@ -171,6 +191,8 @@ pub(crate) struct Extras {
     /// Remaining addresses of a connect to a name with several addresses,
     /// tried from the back.
     pub plan: Vec<SocketAddr>,
+    /// Reads and writes done by an extension instead of the socket calls.
+    pub io: Option<Box<dyn IoHook>>,
 }
 
 /// The reactor's record of one channel.
@@ -432,6 +454,19 @@ impl Chann {
         if self.tls.is_some() {
             return self.tls_read(buf);
         }
+        if let (Some(hook), Some(sock)) = (self.ext.as_mut().and_then(|x| x.io.as_mut()), &self.sock) {
+            return match hook.recv(sock.raw_fd(), buf) {
+                Ok(n) if n > 0 => {
+                    self.received += n as u64;
+                    Io::Bytes(n)
+                }
+                // The hook may have read part of what the socket holds:
+                // `readable` stays, and the level-style RECV looks again.
+                Ok(_) => Io::WouldBlock,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Io::WouldBlock,
+                Err(e) => Io::Ended(self.end.map_or_else(|| socket::errno_of(&e), NonZeroI32::get)),
+            };
+        }
         let Some(Sock::Stream(s)) = &self.sock else {
             return Io::WouldBlock;
         };
@@ -469,8 +504,10 @@ impl Chann {
             };
             let mut iov = [IoSlice::new(&[]); MAX_IOV];
             let k = self.sendq.iovecs(&mut iov);
-            let total: usize = iov[..k].iter().map(|b| b.len()).sum();
-            let r = socket::sendv(s, &iov[..k]);
+            let (r, total) = match self.ext.as_mut().and_then(|x| x.io.as_mut()) {
+                Some(hook) => (hook.send(s.as_raw_fd(), &iov[0]), iov[0].len()),
+                None => (socket::sendv(s, &iov[..k]), iov[..k].iter().map(|b| b.len()).sum()),
+            };
             match self.wrote(r, total)? {
                 Wrote::All(n) => self.sendq.consume(n),
                 Wrote::Part(n) => {
@@ -498,7 +535,10 @@ impl Chann {
             let Some(Sock::Stream(s)) = &self.sock else {
                 return Ok(());
             };
-            let r = socket::send(s, &buf[done..]);
+            let r = match self.ext.as_mut().and_then(|x| x.io.as_mut()) {
+                Some(hook) => hook.send(s.as_raw_fd(), &buf[done..]),
+                None => socket::send(s, &buf[done..]),
+            };
             match self.wrote(r, buf.len() - done)? {
                 Wrote::All(n) => done += n,
                 Wrote::Part(n) => {

@@ -2,8 +2,9 @@
 //! recv, send, timers, and the accessors. Event rules live in `rules.rs`.
 
 use std::net::SocketAddr;
+use std::os::fd::RawFd;
 
-use super::chann::{Io, Kind, State};
+use super::chann::{Io, IoHook, Kind, State};
 use super::handle::Handle;
 use super::reactor::Reactor;
 use super::resolve::Target;
@@ -416,6 +417,35 @@ impl Reactor {
             Direction::Sent => c.sent,
             Direction::Received => c.received,
         })
+    }
+
+    /// The channel's socket descriptor, for socket options mnet does not
+    /// offer. The channel keeps owning it: do not close it, change its
+    /// non-blocking mode, or read or write it behind mnet's back (the
+    /// level-style RECV and the send queue depend on seeing every byte).
+    pub fn raw_fd(&self, h: Handle) -> Result<RawFd> {
+        let c = self.get(h)?;
+        match &c.sock {
+            Some(s) => Ok(s.raw_fd()),
+            None => Err(Error::WrongState {
+                op: "get the socket of",
+                state: c.state,
+            }),
+        }
+    }
+
+    /// Hands the channel's socket reads and writes to `hook` (or back to mnet
+    /// with `None`): the C API's extension types. Stream channels only.
+    pub(crate) fn set_io_hook(&mut self, h: Handle, hook: Option<Box<dyn IoHook>>) -> Result<()> {
+        let c = self.get_mut(h)?;
+        if c.kind != Kind::Stream {
+            return Err(Error::WrongKind {
+                op: "hand the socket I/O to an extension",
+                kind: c.kind,
+            });
+        }
+        c.extras().io = hook;
+        Ok(())
     }
 
     /// The address of the channel's own end of its socket (getsockname).

@@ -14,7 +14,10 @@
 
 use std::collections::VecDeque;
 use std::io;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
+
+use std::os::fd::RawFd;
 
 use mio::{Events, Interest, Poll};
 use slab::Slab;
@@ -61,7 +64,6 @@ pub struct Reactor {
     poll: Poll,
     events: Option<Events>,
     pub(crate) channs: Slab<Chann>,
-    next_gen: u32,
     /// Rounds so far (64 bits: the per-round stamps never wrap).
     pub(crate) round: u64,
     pub(crate) timers: Timers,
@@ -84,6 +86,24 @@ pub struct Reactor {
     pub(crate) accept_retry: Vec<(u64, Handle)>,
     /// The asynchronous resolver (`resolve.rs`): its lookups and UDP channels.
     pub(crate) dns: Resolver,
+    /// Asked before and after each batch of accepts (`accept.rs`).
+    pub(crate) accept_gate: Option<AcceptGate>,
+}
+
+/// A hook asked around accepting, for processes that share a listening
+/// socket and take turns (see [`Reactor::set_accept_gate`]): called with
+/// [`GatePhase::Before`] and the listening socket before a batch of
+/// accepts, which only happens when it returns true, then with
+/// [`GatePhase::After`] once the batch is done.
+pub type AcceptGate = Box<dyn FnMut(GatePhase, RawFd) -> bool + Send>;
+
+/// When an [`AcceptGate`] is asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GatePhase {
+    /// Before accepting: true lets this reactor accept now.
+    Before,
+    /// After the accepts it allowed (the return value is ignored).
+    After,
 }
 
 impl std::fmt::Debug for Reactor {
@@ -102,7 +122,6 @@ impl Reactor {
             poll: Poll::new()?,
             events: Some(Events::with_capacity(INITIAL_EVENTS)),
             channs: Slab::new(),
-            next_gen: 0,
             round: 0,
             timers: Timers::default(),
             deadlines: Timers::default(),
@@ -115,6 +134,7 @@ impl Reactor {
             dirty: Vec::new(),
             accept_retry: Vec::new(),
             dns: Resolver::default(),
+            accept_gate: None,
         })
     }
 
@@ -144,11 +164,18 @@ impl Reactor {
     }
 
     /// Adds a channel record and returns its handle: the one way in.
+    /// Generations come from one counter for the whole process, so a
+    /// handle names one channel of one reactor: used with another thread's
+    /// reactor it is stale, never that reactor's channel in the same slot.
     pub(crate) fn insert(&mut self, kind: Kind) -> Handle {
-        self.next_gen = self.next_gen.wrapping_add(1).max(1);
+        static NEXT_GEN: AtomicU32 = AtomicU32::new(1);
+        let mut gen = NEXT_GEN.fetch_add(1, Ordering::Relaxed);
+        if gen == 0 {
+            gen = NEXT_GEN.fetch_add(1, Ordering::Relaxed); // 0 names no channel
+        }
         let entry = self.channs.vacant_entry();
-        let h = Handle::new(entry.key(), self.next_gen);
-        entry.insert(Chann::new(self.next_gen, kind));
+        let h = Handle::new(entry.key(), gen);
+        entry.insert(Chann::new(gen, kind));
         h
     }
 
@@ -175,6 +202,42 @@ impl Reactor {
             self.release_pending(p, h);
         }
         Some(c)
+    }
+
+    /// Gives the reactor a fresh epoll instance and registers every socket
+    /// of its channels in it again. For a child process after `fork()`: the
+    /// instance inherited from the parent is the parent's (the child's events
+    /// would go to whichever process waits first); after this call the child
+    /// waits on its own, with every inherited listener and connection. The
+    /// parent keeps its own registrations.
+    pub fn reset_poll(&mut self) -> io::Result<()> {
+        let poll = Poll::new()?;
+        for (i, c) in self.channs.iter_mut() {
+            let h = Handle::new(i, c.gen);
+            if let Some(sock) = c.sock.as_mut() {
+                let interest = match sock {
+                    Sock::Listener(_) => Interest::READABLE,
+                    _ => Interest::READABLE | Interest::WRITABLE,
+                };
+                poll.registry().register(sock.source(), h.token(), interest)?;
+                // What the old instance announced is unknown here: look again.
+                c.readable = true;
+            }
+        }
+        self.poll = poll;
+        let watch: Vec<Handle> = self.channs.iter().map(|(i, c)| Handle::new(i, c.gen)).collect();
+        self.recv_watch.extend(watch);
+        Ok(())
+    }
+
+    /// Sets (or with `None` removes) the hook asked around accepting on this
+    /// reactor's listeners: how several processes sharing one listening
+    /// socket take turns (m_net's `mnet_multi_accept_balancer`). A listener
+    /// whose gate says no is asked again 2 ms later (no busy loop); the
+    /// connection waits in the kernel's queue meanwhile, for whichever
+    /// process the gate lets through.
+    pub fn set_accept_gate(&mut self, gate: Option<AcceptGate>) {
+        self.accept_gate = gate;
     }
 
     /// Closes the channel's socket and ends what belonged to that connection

@@ -157,3 +157,10 @@ fn oversized_intervals_are_refused() {
     r.poll(0).unwrap();
     assert!(r.next().is_none());
 }
+
+#[test]
+fn reactors_can_move_to_another_thread() {
+    fn send<T: Send>(_: &T) {}
+    let r = Reactor::new().unwrap();
+    send(&r);
+}

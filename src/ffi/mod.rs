@@ -22,11 +22,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use std::sync::Mutex;
-
-use slab::Slab;
-
-use crate::{Direction, Error, Event, Handle, Kind, Result, TlsConfig};
+use crate::{tls, Direction, Error, Event, Handle, Kind, Result};
 
 #[cxx::bridge(namespace = "mnet::ffi")]
 mod bridge {
@@ -127,7 +123,7 @@ mod bridge {
 }
 
 mod services;
-use crate::local::{self, with, with_id, with_owner, Outcome};
+use crate::local::{self, with, with_faces, with_id, with_owner, Outcome};
 use services::*;
 
 use bridge::{Addr, Message};
@@ -348,8 +344,8 @@ fn poll(timeout_ms: i32) -> i32 {
 
 fn next(msg: &mut Message) -> bool {
     guard(false, || {
-        with(|r| {
-            Ok(match r.next() {
+        with_faces(|r, faces| {
+            Ok(match faces.next_cxx(r) {
                 Some(m) => {
                     msg.event = m.event as i32;
                     msg.chann = m.chann.to_raw();
@@ -396,118 +392,21 @@ fn test_only_panic_in_event_loop() -> i32 {
     guard(-1, || with(|_| -> Result<i32> { panic!("deliberate panic for a test (mnet::testing::panicInEventLoop)") }))
 }
 
-/// TLS settings made from C++ (`mnet::TlsConfig`), kept as PEM text and
-/// built into a shared [`TlsConfig`] on first use (again after a change).
-/// Process-wide: a configuration may serve channels on several threads.
-#[derive(Default)]
-struct TlsSettings {
-    chain: Option<Vec<u8>>,
-    key: Option<Vec<u8>>,
-    ca: Vec<u8>,
-    alpn: Vec<Vec<u8>>,
-    skip_verify: bool,
-    built: Option<TlsConfig>,
-}
-
-impl TlsSettings {
-    fn build(&mut self) -> Result<TlsConfig> {
-        if let Some(c) = &self.built {
-            return Ok(c.clone());
-        }
-        let mut b = TlsConfig::builder();
-        if let Some(chain) = &self.chain {
-            b = b.cert_chain_pem(chain)?;
-        }
-        if let Some(key) = &self.key {
-            b = b.private_key_pem(key)?;
-        }
-        if !self.ca.is_empty() {
-            b = b.ca_pem(&self.ca)?;
-        }
-        let alpn: Vec<&[u8]> = self.alpn.iter().map(Vec::as_slice).collect();
-        b = b.alpn(&alpn);
-        if self.skip_verify {
-            b = b.dangerous_skip_verify();
-        }
-        let built = b.build()?;
-        self.built = Some(built.clone());
-        Ok(built)
-    }
-}
-
-static TLS_CONFIGS: Mutex<Slab<TlsSettings>> = Mutex::new(Slab::new());
-
-fn tls_configs() -> std::sync::MutexGuard<'static, Slab<TlsSettings>> {
-    TLS_CONFIGS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 fn tls_config_new() -> u64 {
-    guard(0, || Ok(tls_configs().insert(TlsSettings::default()) as u64 + 1))
+    guard(0, || Ok(tls::settings::new()))
 }
 
 fn tls_config_free(id: u64) {
-    guard((), || {
-        let mut all = tls_configs();
-        let i = (id as usize).wrapping_sub(1);
-        if all.contains(i) {
-            all.remove(i);
-        }
-        Ok(())
-    })
-}
-
-fn read_pem(what: &'static str, path: &[u8]) -> Result<Vec<u8>> {
-    let path = std::str::from_utf8(path).map_err(|_| Error::InvalidArgument("file name is not valid UTF-8"))?;
-    std::fs::read(path).map_err(|e| Error::Tls(format!("cannot read {what} '{path}': {e}")))
+    tls::settings::free(id);
 }
 
 fn tls_config_set(id: u64, what: i32, value: &[u8]) -> i32 {
-    guard(-1, || {
-        let mut all = tls_configs();
-        let s = all
-            .get_mut((id as usize).wrapping_sub(1))
-            .ok_or(Error::InvalidArgument("unknown TLS configuration"))?;
-        // Check PEM now, so a bad file is reported by the call that named it.
-        let check_certs = |pem: &[u8], what: &str| -> Result<()> {
-            TlsConfig::builder().ca_pem(pem).map(drop).map_err(|e| Error::Tls(format!("{what}: {e}")))
-        };
-        let check_key = |pem: &[u8]| -> Result<()> { TlsConfig::builder().private_key_pem(pem).map(drop) };
-        match what {
-            1 | 2 => {
-                let pem = if what == 1 { read_pem("certificate chain", value)? } else { value.to_vec() };
-                check_certs(&pem, "certificate chain")?;
-                s.chain = Some(pem);
-            }
-            3 | 4 => {
-                let pem = if what == 3 { read_pem("private key", value)? } else { value.to_vec() };
-                check_key(&pem)?;
-                s.key = Some(pem);
-            }
-            5 | 6 => {
-                let pem = if what == 5 { read_pem("CA certificates", value)? } else { value.to_vec() };
-                check_certs(&pem, "CA certificates")?;
-                s.ca.extend_from_slice(&pem);
-                s.ca.push(b'\n');
-            }
-            7 => s.alpn.push(value.to_vec()),
-            8 => s.alpn.clear(),
-            9 => s.skip_verify = true,
-            _ => return Err(Error::InvalidArgument("unknown TLS setting").into()),
-        }
-        s.built = None;
-        Ok(0)
-    })
+    guard(-1, || tls::settings::set(id, what, value).map(|()| 0).map_err(Into::into))
 }
 
 fn chann_set_tls_config(owner: u32, raw: u64, id: u64) -> i32 {
     guard(-1, || {
-        let config = {
-            let mut all = tls_configs();
-            let s = all
-                .get_mut((id as usize).wrapping_sub(1))
-                .ok_or(Error::InvalidArgument("unknown TLS configuration"))?;
-            s.build()?
-        };
+        let config = tls::settings::config(id)?;
         with_owner(owner, |r| status(r.set_tls_config(h(raw), config)))
     })
 }

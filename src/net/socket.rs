@@ -7,7 +7,7 @@
 
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd, RawFd};
 
 use mio::net::{TcpListener, TcpStream, UdpSocket};
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
@@ -38,6 +38,15 @@ impl Sock {
             Sock::Listener(s) => SockRef::from(s),
             Sock::Stream(s) => SockRef::from(s),
             Sock::Udp(s) => SockRef::from(s),
+        }
+    }
+
+    /// The descriptor.
+    pub fn raw_fd(&self) -> RawFd {
+        match self {
+            Sock::Listener(s) => s.as_raw_fd(),
+            Sock::Stream(s) => s.as_raw_fd(),
+            Sock::Udp(s) => s.as_raw_fd(),
         }
     }
 

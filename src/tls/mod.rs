@@ -5,6 +5,7 @@
 
 pub(crate) mod config;
 pub(crate) mod session;
+pub(crate) mod settings;
 
 pub use config::{TlsConfig, TlsConfigBuilder};
 pub(crate) use session::{Input, PlainRead, Pulled, Session, TlsFail};
