@@ -86,6 +86,7 @@
 
 mod capi;
 mod core;
+pub mod http;
 mod error;
 mod ffi;
 mod local;

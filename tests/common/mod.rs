@@ -147,3 +147,4 @@ pub mod bystander;
 pub mod certs;
 pub mod dns;
 pub mod peer;
+pub mod web;
