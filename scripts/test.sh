@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it:
-#   1. the Rust tests (cargo test, debug assertions on);
+#   1. the Rust tests (cargo test, debug assertions on), with the Python
+#      protocol clients (h11, websockets, kosoku) in a venv (scripts/pyenv.sh);
 #   2. the C++ tests (CTest), built with CMake in build/;
 #   3. the consumer checks (tests/consumer/run.sh: the README's install
 #      recipe + find_package, add_subdirectory, Ninja Multi-Config Debug and
@@ -18,6 +19,10 @@ cd "$(dirname "$0")/.."
 . scripts/ensure-tools.sh
 started=$SECONDS
 step() { echo "== $1 (at $((SECONDS - started)) s)"; }
+
+step "Python protocol clients (scripts/pyenv.sh)"
+MNET_PYTHON=$(scripts/pyenv.sh)
+export MNET_PYTHON MNET_REQUIRE_TOOLS=1
 
 step "cargo test"
 cargo test --locked
