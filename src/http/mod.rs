@@ -317,3 +317,74 @@ pub(crate) fn reason(status: u16) -> &'static str {
         _ => "Unknown",
     }
 }
+
+/// For the fuzz target (`fuzz/fuzz_targets/http_request.rs`), not an API:
+/// parses `data` as a request head and body with small limits, the body fed
+/// whole and again in pieces of `split` bytes, and checks that both readings
+/// agree and stay within the limits. Panics on a broken invariant.
+#[doc(hidden)]
+pub fn fuzz_request(data: &[u8], split: usize) {
+    let limits = head::HeadLimits {
+        max_head: 2048,
+        max_uri: 512,
+        max_headers: 32,
+    };
+    let head = match head::parse(data, limits) {
+        head::Parsed::Complete(h) => h,
+        head::Parsed::Partial => {
+            assert!(data.len() <= limits.max_head, "a head past the limit is refused, not partial");
+            return;
+        }
+        head::Parsed::Refused(r) => {
+            assert!([400, 413, 414, 417, 431, 501, 505].contains(&r.status), "{r:?}");
+            return;
+        }
+    };
+    assert!(head.len <= data.len() && head.len <= limits.max_head);
+    for (n, v) in &head.headers {
+        assert!(n.end as usize <= head.len && v.end as usize <= head.len);
+    }
+    let body_bytes = &data[head.len..];
+    let fresh = || match head.framing {
+        head::Framing::None => body::Body::Done,
+        head::Framing::Length(n) => body::Body::Length(n),
+        head::Framing::Chunked => body::Body::chunked(),
+    };
+    const MAX: u64 = 4096;
+    let mut whole_out = Vec::new();
+    let mut whole = fresh();
+    let whole_res = whole.feed(body_bytes, &mut whole_out, MAX);
+    let mut piece_out = Vec::new();
+    let mut pieces = fresh();
+    let mut pending: Vec<u8> = Vec::new();
+    let mut piece_res = Ok(0);
+    for chunk in body_bytes.chunks(split.max(1)) {
+        pending.extend_from_slice(chunk);
+        match pieces.feed(&pending, &mut piece_out, MAX) {
+            Ok(n) => {
+                assert!(n <= pending.len());
+                pending.drain(..n);
+            }
+            Err(e) => {
+                piece_res = Err(e);
+                break;
+            }
+        }
+        if pieces == body::Body::Done {
+            break;
+        }
+    }
+    assert!(whole_out.len() as u64 <= MAX && piece_out.len() as u64 <= MAX);
+    match (whole_res, piece_res) {
+        (Ok(_), Ok(_)) => {
+            assert_eq!(whole == body::Body::Done, pieces == body::Body::Done, "the same end however the bytes come");
+            if whole == body::Body::Done {
+                assert_eq!(whole_out, piece_out, "the same body however the bytes come");
+            }
+        }
+        (Err(a), Err(b)) => assert_eq!(a.status, b.status),
+        // A piecewise reader may stop at an error the whole one also meets
+        // only later (or not at all when the body ended first).
+        (Ok(_), Err(e)) | (Err(e), Ok(_)) => assert!([400, 413].contains(&e.status)),
+    }
+}
