@@ -205,7 +205,8 @@ void mnet_chann_close(chann_t *n);
 /* The chann's socket descriptor, -1 without one. */
 int mnet_chann_fd(chann_t *n);
 
-/* The chann's type (as opened), or -1 for something that is not a chann. */
+/* The chann's type (as opened), or 0 (as in m_net) for something that is
+ * not a chann. */
 chann_type_t mnet_chann_type(chann_t *n);
 
 /* Listens (TCP) or binds (UDP) on host:port (host NULL or "": every IPv4
