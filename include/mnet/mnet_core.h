@@ -299,8 +299,11 @@ int mnet_parse_ipport(const char *ipport, chann_addr_t *out);
  * - state_fn: the state the program sees (given the raw one);
  * - recv_fn / send_fn: replace the raw reads and writes of the socket
  *   (mnet_chann_fd(n) is the socket): > 0 bytes moved, 0 would block, < 0 an
- *   error that ends the connection. Bytes send_fn does not take are queued
- *   and handed to it again when the socket drains.
+ *   error that ends the connection (errno says which). send_fn may take
+ *   less than it is given (mnet offers the rest again at once); after a 0
+ *   the rest is queued and offered again when the socket drains. recv_fn
+ *   should not keep bytes back: RECV is raised again only while the socket
+ *   holds input (or recv_fn keeps returning data).
  * Registering type 4 replaces the built-in TLS for that type. */
 typedef int (*mnet_ext_chann_raw_type)(void *ext_ctx, chann_type_t ctype);
 typedef int (*mnet_ext_chann_msg_filter)(void *ext_ctx, chann_msg_t *msg);
