@@ -244,7 +244,11 @@ int mnet_chann_recv(chann_t *n, void *buf, int len);
 /* Sends len bytes: what the kernel does not take now is copied to the
  * chann's queue and sent in order, so it returns len; -1 on error (a send
  * limit reached, not connected, or the connection failed: DISCONNECT
- * follows). buf is free again on return. */
+ * follows). buf is free again on return. Small sends (under 4 KiB queued)
+ * are gathered and leave in one system call per chann when the round's
+ * messages run out (mnet_result_next returns NULL) or at the next
+ * mnet_poll: a program that sends and then blocks outside mnet runs
+ * mnet_poll(0) first. */
 int mnet_chann_send(chann_t *n, void *buf, int len);
 
 /* UDP: reads one datagram and its sender (a bound or connected chann). Returns as
