@@ -154,7 +154,9 @@ void mnet_setlog(int level, mnet_log_cb cb);
  * loop when it is missing. */
 int mnet_init(void);
 
-/* Closes every chann of this thread (no events) and drops the loop. */
+/* Closes every chann of this thread (no events; an extension's
+ * disconnect_cb and close_cb run for its channs, as mnet_chann_close runs
+ * them) and drops the loop. */
 void mnet_fini(void);
 
 /* The library version, major * 10000 + minor * 100 + patch. */

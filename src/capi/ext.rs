@@ -243,6 +243,18 @@ pub(super) fn current_fd(h: Handle) -> Option<c_int> {
     CURRENT.try_with(Cell::get).ok().flatten().filter(|c| c.0 == h).map(|c| c.1)
 }
 
+/// `mnet_fini`: every extension chann of this thread still open gets the
+/// hooks `mnet_chann_close` would run (`disconnect_cb` when it has a socket,
+/// then `close_cb`), as m_net's fini does, so an extension frees what it
+/// holds per chann; oldest first.
+pub(super) fn close_all() {
+    let mut open: Vec<Handle> = CHANNS.try_with(|m| m.borrow().keys().copied().collect()).unwrap_or_default();
+    open.sort();
+    for h in open {
+        closing(h);
+    }
+}
+
 /// Forgets this thread's extension channs (`mnet_fini`).
 pub(super) fn forget_thread() {
     let _ = CHANNS.try_with(|m| m.borrow_mut().clear());

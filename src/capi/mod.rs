@@ -192,6 +192,7 @@ pub extern "C" fn mnet_init() -> c_int {
 #[no_mangle]
 pub extern "C" fn mnet_fini() {
     guard((), || {
+        ext::close_all();
         ext::forget_thread();
         INITIALISED.set(false);
         local::end()

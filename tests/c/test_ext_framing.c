@@ -239,6 +239,12 @@ int main(void) {
     CHECK_EQ(g_hooks.disconnects, 3); /* the listener's socket */
     CHECK_EQ(mnet_poll(0), 0);
     PASS("close_cb for each of the three type 5 channs, disconnect_cb for the listener's socket");
+
+    g_listener = check_listen(TYPE, 1);
+    g_client = mnet_chann_open(TYPE);
     mnet_fini();
+    CHECK_EQ(g_hooks.closes, 5);
+    CHECK_EQ(g_hooks.disconnects, 4); /* the listener had a socket, the client none */
+    PASS("mnet_fini runs close_cb (and disconnect_cb for a socket) for the type 5 channs still open");
     return 0;
 }
