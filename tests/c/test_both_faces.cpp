@@ -56,7 +56,8 @@ void cLoopDrivesCxx() {
     mnet::chann_addr_t fromCxx = listener.myAddr().addr;
     copied.copyAddr(&fromCxx);
     CHECK(copied.isValid());
-    CHECK_STR_EQ(copied.addrString.c_str(), listener.myAddr().addrString.c_str());
+    const std::string listening = listener.myAddr().addrString;
+    CHECK_STR_EQ(copied.addrString.c_str(), listening.c_str());
 
     chann_t *client = mnet_chann_open(CHANN_TYPE_STREAM);
     CHECK_EQ(mnet_chann_connect(client, fromCxx.ip, fromCxx.port), 1);
