@@ -48,6 +48,16 @@ pub struct MnetExt {
     pub send_fn: Option<DataFn>,
 }
 
+// m_net's layout on 64-bit: a byte, then 12 pointers (test_layout.c asserts
+// the same of mnet_ext_t in C).
+#[cfg(target_pointer_width = "64")]
+const _: () = {
+    assert!(std::mem::size_of::<MnetExt>() == 104);
+    assert!(std::mem::offset_of!(MnetExt, ext_ctx) == 8);
+    assert!(std::mem::offset_of!(MnetExt, filter_fn) == 24);
+    assert!(std::mem::offset_of!(MnetExt, send_fn) == 96);
+};
+
 /// A registered extension: every hook present.
 #[derive(Clone, Copy)]
 struct Ext {
