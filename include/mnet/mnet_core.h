@@ -176,7 +176,10 @@ int mnet_resolve(const char *host, int port, chann_type_t ctype, chann_addr_t *o
  * listener, ac_before(ac_context, listening_fd) runs, and only if it
  * returns > 0 does this process accept (then ac_after runs the same way).
  * A refused listener is tried again a few milliseconds later, without
- * spinning. NULL hooks restore plain accepting. Per thread. */
+ * spinning, while the connection waits in the listen queue for whichever
+ * process accepts it. NULL hooks restore plain accepting (one NULL hook
+ * says yes). Per thread. The hooks run inside mnet_poll: calls into mnet
+ * from them fail (mnet is not re-entrant). */
 void mnet_multi_accept_balancer(void *ac_context, mnet_balancer_cb ac_before, mnet_balancer_cb ac_after);
 
 /* In a child after fork: gives this thread's loop a fresh event queue and
