@@ -10,12 +10,7 @@
  *      channs closed (their peers read the end), none leaks into
  *      mnet_poll's count. */
 #define _POSIX_C_SOURCE 200809L
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include "check.h"
+#include "raw_socket.h"
 
 static chann_t *g_listener, *g_accepted[3];
 static int g_accepts, g_recv_seen[3], g_round_recvs[3];
@@ -48,20 +43,6 @@ static void closer(chann_msg_t *m) {
         mnet_chann_close(g_accepted[1]);
         CHECK_EQ(m->event, CHANN_EVENT_RECV); /* the message itself stays readable until the next call */
     }
-}
-
-/* A blocking TCP connect to 127.0.0.1:port: when it returns, the connection
- * is in the listen queue. */
-static int raw_connect(int port) {
-    struct sockaddr_in a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK_GE(fd, 0);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    CHECK_EQ(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    return fd;
 }
 
 static int g_listener_accepts;

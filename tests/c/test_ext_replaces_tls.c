@@ -14,10 +14,7 @@
  *   - on the wire (a plain socket as the peer, both ways): the hello, then
  *     XORed bytes, no TLS record. */
 #define _POSIX_C_SOURCE 200809L
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <unistd.h>
-
+#include "raw_socket.h"
 #include "xor_ext.h"
 
 #define HELLO "MNX1"
@@ -129,18 +126,6 @@ static int on_filter(void *ctx, chann_msg_t *msg) {
 
 /* ---- plain sockets as the peer ---- */
 
-static int raw_connect(int port) {
-    struct sockaddr_in a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK_GE(fd, 0);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    CHECK_EQ(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    return fd;
-}
-
 /* Reads exactly n bytes (blocking), after a round that writes what the
  * program sent (small sends leave at the end of a round). */
 static void on_msg(chann_msg_t *m);
@@ -198,9 +183,7 @@ int main(void) {
     mnet_tls_config_t *tls = mnet_tls_config_new();
     unsigned char wire[32], expect[32];
     char buf[16];
-    int port, fd, i, lfd;
-    struct sockaddr_in a;
-    socklen_t alen = sizeof a;
+    int port, fd, i, lfd, raw_port;
 
     CHECK_EQ(mnet_ext_register(CHANN_TYPE_TLS, &ext), 1);
     g_listener = mnet_chann_open(CHANN_TYPE_TLS);
@@ -255,16 +238,10 @@ int main(void) {
     PASS("on the wire from the server: the hello, then the XORed answer (no TLS record)");
 
     /* A plain listening socket as the server: what the extension's client sends. */
-    lfd = socket(AF_INET, SOCK_STREAM, 0);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    CHECK_EQ(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
-    CHECK_EQ(listen(lfd, 1), 0);
-    CHECK_EQ(getsockname(lfd, (struct sockaddr *)&a, &alen), 0);
+    lfd = raw_listen(&raw_port);
     g_client = mnet_chann_open(CHANN_TYPE_TLS);
     g_connected = 0;
-    CHECK_EQ(mnet_chann_connect(g_client, "127.0.0.1", ntohs(a.sin_port)), 1);
+    CHECK_EQ(mnet_chann_connect(g_client, "127.0.0.1", raw_port), 1);
     i = g_hellos_sent;
     POLL_UNTIL(g_hellos_sent == i + 1, 10, on_msg); /* the connect completes, the hello goes out */
     CHECK_EQ(mnet_chann_state(g_client), CHANN_STATE_CONNECTING);

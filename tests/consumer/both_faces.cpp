@@ -6,8 +6,9 @@
 #include <cstring>
 #include <iostream>
 
-#include <mnet/mnet.hpp>
 #include <mnet/mnet_ext.h>
+
+#include "loopback_echo.hpp"
 
 int main() {
     using mnet::Chann;
@@ -15,16 +16,7 @@ int main() {
     Chann listener("tcp");
     if (!listener.channListen("127.0.0.1:0")) return 1;
     Chann *server = nullptr;
-    listener.setEventHandler([&server](Chann *, Chann *accept, chann_event_t event, int) {
-        if (event != CHANN_EVENT_ACCEPT) return;
-        server = new Chann(accept);
-        delete accept;
-        server->setEventHandler([](Chann *self, Chann *, chann_event_t ev, int) {
-            char buf[64];
-            int n = ev == CHANN_EVENT_RECV ? self->channRecv(buf, sizeof buf) : 0;
-            if (n > 0) self->channSend(buf, n);
-        });
-    });
+    serve_echo(listener, server);
     chann_t *client = mnet_chann_open(CHANN_TYPE_STREAM);
     if (mnet_chann_connect(client, "127.0.0.1", listener.myAddr().addr.port) != 1) return 1;
     const char ping[] = "both faces";
