@@ -14,9 +14,11 @@ fn main() {
         .flag_if_supported("-Wno-unused-parameter")
         .compile("mnet-bridge");
     println!("cargo:rerun-if-changed=src/ffi/mod.rs");
-    // libmnet.so, the C API (src/capi/) as a shared library: a soname of the
-    // ABI's version (0.x: each minor may break it), so programs linked
-    // against it find the right one. rustc exports only the #[no_mangle]
-    // functions (mnet_*, and the bridge's mnet$/cxxbridge1$ glue).
-    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libmnet.so.0");
+    // libmnet.so, the C API (src/capi/) as a shared library, with the soname
+    // CMake installs it under: libmnet.so.<major> (a link to
+    // libmnet.so.<version>). rustc exports only the #[no_mangle] functions:
+    // the C API (mnet_*), and the bridge's entry points (mnet$cxxbridge1$*,
+    // cxxbridge1$*) that a shared C++ face (libmnet_cxx.so) of the same
+    // version calls.
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libmnet.so.{}", env!("CARGO_PKG_VERSION_MAJOR"));
 }

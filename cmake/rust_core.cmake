@@ -1,10 +1,22 @@
-# The Rust core as a CMake target: cargo builds the crate (with the cxx bridge
-# glue compiled in by build.rs) into one static archive, imported here as
-# mnet_rust. Included once by the top-level CMakeLists.txt; defines
+# The Rust core as CMake targets: cargo builds the crate (the C API, the core
+# and the cxx bridge glue compiled in by build.rs) into a static archive and a
+# shared library, imported here. Included once by the top-level
+# CMakeLists.txt; defines
 #
 #   mnet_cargo                 the custom target that runs cargo
-#   mnet_rust                  the archive, an IMPORTED (not GLOBAL) static library
-#                              that carries the system libraries it needs
+#   mnet_rust                  the archive (libmnet.a), an IMPORTED (not GLOBAL)
+#                              static library that carries the system libraries
+#                              and the C++ runtime it needs
+#   mnet_rust_shared           libmnet.so, an IMPORTED (not GLOBAL) shared library:
+#                              cargo's file copied as libmnet.so.<version> with the
+#                              libmnet.so.<major> (its soname) and libmnet.so links,
+#                              so programs linked in the build tree find it
+#   MNET_SO_DIR                where that copy and its links are, for the current
+#                              configuration (a generator expression)
+#   MNET_BRIDGE_SOURCES        the C++ half of the bridge (the glue cxx-build
+#                              generated, and the cxx crate's runtime), which a
+#                              shared C++ face compiles itself: libmnet.so exports
+#                              the bridge's Rust entry points, not this C++
 #   MNET_BRIDGE_INCLUDE        where cxx-build writes rust/cxx.h and mnet/src/ffi/mod.rs.h
 #   MNET_CARGO_OUT             cargo's output directory for the current configuration
 #                              (a generator expression: debug/ for Debug, release/ otherwise)
@@ -12,6 +24,10 @@
 #                              step of this build uses (tests/cpp builds gen_certs with it)
 #   MNET_CARGO_BUILD_ARGS      --locked --profile ... [--target ...]
 #   MNET_RUST_NATIVE_LIBS      the system libraries a Rust static library needs on the target
+#   MNET_CXX_RUNTIME_LIBS      the C++ runtime the archive's cxx glue needs when a C
+#                              program links it (what the C++ compiler adds to a
+#                              link beyond what the C compiler does: stdc++ or c++)
+#   MNET_SO_NAME, MNET_SO_FILE libmnet.so.<major> and libmnet.so.<major.minor.patch>
 #
 # Configurations map to cargo profiles: Debug builds the `dev` profile, every
 # other configuration (Release, RelWithDebInfo, MinSizeRel, none) `release`.
@@ -81,6 +97,18 @@ else()
   endif()
 endif()
 
+# ---- the C++ runtime of the glue, for C programs --------------------------------
+# The archive holds the cxx glue, compiled C++: a program linked by the C
+# compiler (a C program using the C API) needs the C++ standard library the
+# C++ compiler links by itself. What CMake's C++ link adds beyond a C link is
+# exactly that (libstdc++ and libm with g++; libc++ with -stdlib=libc++).
+set(MNET_CXX_RUNTIME_LIBS "")
+foreach(_mnet_lib IN LISTS CMAKE_CXX_IMPLICIT_LINK_LIBRARIES)
+  if(NOT _mnet_lib IN_LIST CMAKE_C_IMPLICIT_LINK_LIBRARIES AND NOT _mnet_lib IN_LIST MNET_CXX_RUNTIME_LIBS)
+    list(APPEND MNET_CXX_RUNTIME_LIBS "${_mnet_lib}")
+  endif()
+endforeach()
+
 # ---- the same C++ for the glue as for the face -------------------------------
 # cc-rs compiles the cxx glue (the crate `cxx` and this crate's bridge) inside
 # cargo; it gets CMake's C++ compiler, its flags and its target, so the glue
@@ -147,30 +175,52 @@ message(STATUS "mnet: Rust core for ${_mnet_for} with ${MNET_CARGO}; "
 file(GLOB_RECURSE _mnet_rs CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/src/*.rs")
 set(MNET_RUST_SOURCES ${_mnet_rs} "${CMAKE_CURRENT_SOURCE_DIR}/Cargo.toml"
     "${CMAKE_CURRENT_SOURCE_DIR}/Cargo.lock" "${CMAKE_CURRENT_SOURCE_DIR}/build.rs")
+# libmnet.so: cargo writes it without a version in its name; the copy beside
+# its soname's link is what the build tree's programs load and what is
+# installed (0.x: the soname's major is 0).
+set(MNET_SO_NAME "libmnet.so.${PROJECT_VERSION_MAJOR}")
+set(MNET_SO_FILE "libmnet.so.${PROJECT_VERSION}")
+set(MNET_SO_DIR "${CMAKE_CURRENT_BINARY_DIR}/cdylib/${_mnet_profile_dir}")
+set(MNET_BRIDGE_SOURCES "${MNET_BRIDGE_INCLUDE}/mnet/src/ffi/mod.rs.cc" "${CMAKE_CURRENT_BINARY_DIR}/cxx_runtime/cxx.cc")
 add_custom_command(
-  OUTPUT "${MNET_CARGO_OUT}/libmnet.a" "${MNET_BRIDGE_INCLUDE}/mnet/src/ffi/mod.rs.h"
+  OUTPUT "${MNET_CARGO_OUT}/libmnet.a" "${MNET_CARGO_OUT}/libmnet.so" "${MNET_BRIDGE_INCLUDE}/mnet/src/ffi/mod.rs.h"
+         "${MNET_SO_DIR}/${MNET_SO_FILE}" "${MNET_SO_DIR}/${MNET_SO_NAME}" "${MNET_SO_DIR}/libmnet.so"
+  BYPRODUCTS ${MNET_BRIDGE_SOURCES}
   ${_mnet_cargo_build}
+  COMMAND "${CMAKE_COMMAND}" "-DCXX_H=${MNET_BRIDGE_INCLUDE}/rust/cxx.h"
+          "-DOUT=${CMAKE_CURRENT_BINARY_DIR}/cxx_runtime/cxx.cc" -P "${CMAKE_CURRENT_LIST_DIR}/cxx_runtime_source.cmake"
+  COMMAND "${CMAKE_COMMAND}" -E make_directory "${MNET_SO_DIR}"
+  COMMAND "${CMAKE_COMMAND}" -E copy "${MNET_CARGO_OUT}/libmnet.so" "${MNET_SO_DIR}/${MNET_SO_FILE}"
+  COMMAND "${CMAKE_COMMAND}" -E create_symlink "${MNET_SO_FILE}" "${MNET_SO_DIR}/${MNET_SO_NAME}"
+  COMMAND "${CMAKE_COMMAND}" -E create_symlink "${MNET_SO_NAME}" "${MNET_SO_DIR}/libmnet.so"
   DEPENDS ${MNET_RUST_SOURCES}
   WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}"
   COMMENT "cargo build of the mnet Rust core"
   USES_TERMINAL VERBATIM)
-add_custom_target(mnet_cargo DEPENDS "${MNET_CARGO_OUT}/libmnet.a")
+add_custom_target(mnet_cargo DEPENDS "${MNET_CARGO_OUT}/libmnet.a" "${MNET_SO_DIR}/${MNET_SO_FILE}")
 
 # IMPORTED_LOCATION takes no generator expression: one location per
 # configuration this build knows, by the same rule as MNET_CARGO_OUT, and
 # release for any other.
-set(_mnet_release_lib "${MNET_CARGO_TARGET_DIR}/${_mnet_triple_dir}release/libmnet.a")
-set(_mnet_debug_lib "${MNET_CARGO_TARGET_DIR}/${_mnet_triple_dir}debug/libmnet.a")
 add_library(mnet_rust STATIC IMPORTED)
+add_library(mnet_rust_shared SHARED IMPORTED)
 set_target_properties(mnet_rust PROPERTIES
-  IMPORTED_LOCATION "${_mnet_release_lib}"
-  INTERFACE_LINK_LIBRARIES "${MNET_RUST_NATIVE_LIBS}")
+  IMPORTED_LOCATION "${MNET_CARGO_TARGET_DIR}/${_mnet_triple_dir}release/libmnet.a")
+set_property(TARGET mnet_rust PROPERTY INTERFACE_LINK_LIBRARIES ${MNET_RUST_NATIVE_LIBS} ${MNET_CXX_RUNTIME_LIBS})
+set_target_properties(mnet_rust_shared PROPERTIES
+  IMPORTED_LOCATION "${CMAKE_CURRENT_BINARY_DIR}/cdylib/release/${MNET_SO_FILE}"
+  IMPORTED_SONAME "${MNET_SO_NAME}")
 foreach(_mnet_config IN LISTS CMAKE_CONFIGURATION_TYPES CMAKE_BUILD_TYPE)
   string(TOUPPER "${_mnet_config}" _mnet_config_upper)
+  set(_mnet_dir release)
   if(_mnet_config_upper STREQUAL "DEBUG")
-    set_property(TARGET mnet_rust PROPERTY IMPORTED_LOCATION_DEBUG "${_mnet_debug_lib}")
-  else()
-    set_property(TARGET mnet_rust PROPERTY IMPORTED_LOCATION_${_mnet_config_upper} "${_mnet_release_lib}")
+    set(_mnet_dir debug)
   endif()
+  set_target_properties(mnet_rust PROPERTIES
+    IMPORTED_LOCATION_${_mnet_config_upper} "${MNET_CARGO_TARGET_DIR}/${_mnet_triple_dir}${_mnet_dir}/libmnet.a")
+  set_target_properties(mnet_rust_shared PROPERTIES
+    IMPORTED_LOCATION_${_mnet_config_upper} "${CMAKE_CURRENT_BINARY_DIR}/cdylib/${_mnet_dir}/${MNET_SO_FILE}"
+    IMPORTED_SONAME_${_mnet_config_upper} "${MNET_SO_NAME}")
 endforeach()
 add_dependencies(mnet_rust mnet_cargo)
+add_dependencies(mnet_rust_shared mnet_cargo)

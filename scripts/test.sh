@@ -2,13 +2,15 @@
 # The whole test suite, as CI runs it:
 #   1. the Rust tests (cargo test, debug assertions on), with the Python
 #      protocol clients (h11, websockets, kosoku) in a venv (scripts/pyenv.sh);
-#   2. the C++ tests (CTest), built with CMake in build/;
+#   2. the C and C++ tests (CTest: tests/c, tests/cpp), built with CMake in
+#      build/;
 #   3. the consumer checks (tests/consumer/run.sh: the README's install
-#      recipe + find_package, add_subdirectory, Ninja Multi-Config Debug and
-#      Release, BUILD_SHARED_LIBS, a consumer's shared library, C++11, the
-#      README's listing, cross and tool set-up checks);
-#   4. the C++ tests again under AddressSanitizer + UBSan (build-asan/, with
-#      the byte-checked transfers cut to 64 MiB);
+#      recipe + find_package from C++ and from C, pkg-config (shared and
+#      --static), dlopen of libmnet.so, add_subdirectory, Ninja Multi-Config
+#      Debug and Release, BUILD_SHARED_LIBS, a consumer's shared library,
+#      C++11 and C99, the README's listings, cross and tool set-up checks);
+#   4. the C and C++ tests again under AddressSanitizer + UBSan (build-asan/,
+#      with the byte-checked transfers cut to 64 MiB);
 #   5. the fuzz targets, 60 s each from the committed corpus
 #      (MNET_FUZZ_SECONDS=0 skips them; cargo-fuzz is installed if missing).
 # Installs cmake (3.20 or newer), make and ninja first when they are missing.
@@ -27,7 +29,7 @@ export MNET_PYTHON MNET_REQUIRE_TOOLS=1
 step "cargo test"
 cargo test --locked
 
-step "C++ build and CTest"
+step "C and C++ build and CTest"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)"
 ctest --test-dir build --output-on-failure
@@ -35,7 +37,7 @@ ctest --test-dir build --output-on-failure
 step "consumer checks (tests/consumer/run.sh)"
 tests/consumer/run.sh build
 
-step "C++ tests under AddressSanitizer + UBSan"
+step "C and C++ tests under AddressSanitizer + UBSan"
 # Same Rust core as build/ (the sanitizers instrument the C++ face, the
 # examples and the tests).
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DMNET_SANITIZE=ON \

@@ -154,7 +154,9 @@ void mnet_setlog(int level, mnet_log_cb cb);
  * loop when it is missing. */
 int mnet_init(void);
 
-/* Closes every chann of this thread (no events) and drops the loop. */
+/* Closes every chann of this thread (no events; an extension's
+ * disconnect_cb and close_cb run for its channs, as mnet_chann_close runs
+ * them) and drops the loop. */
 void mnet_fini(void);
 
 /* The library version, major * 10000 + minor * 100 + patch. */
@@ -174,7 +176,10 @@ int mnet_resolve(const char *host, int port, chann_type_t ctype, chann_addr_t *o
  * listener, ac_before(ac_context, listening_fd) runs, and only if it
  * returns > 0 does this process accept (then ac_after runs the same way).
  * A refused listener is tried again a few milliseconds later, without
- * spinning. NULL hooks restore plain accepting. Per thread. */
+ * spinning, while the connection waits in the listen queue for whichever
+ * process accepts it. NULL hooks restore plain accepting (one NULL hook
+ * says yes). Per thread. The hooks run inside mnet_poll: calls into mnet
+ * from them fail (mnet is not re-entrant). */
 void mnet_multi_accept_balancer(void *ac_context, mnet_balancer_cb ac_before, mnet_balancer_cb ac_after);
 
 /* In a child after fork: gives this thread's loop a fresh event queue and
@@ -205,7 +210,8 @@ void mnet_chann_close(chann_t *n);
 /* The chann's socket descriptor, -1 without one. */
 int mnet_chann_fd(chann_t *n);
 
-/* The chann's type (as opened), or -1 for something that is not a chann. */
+/* The chann's type (as opened), or 0 (as in m_net) for something that is
+ * not a chann. */
 chann_type_t mnet_chann_type(chann_t *n);
 
 /* Listens (TCP) or binds (UDP) on host:port (host NULL or "": every IPv4
@@ -243,7 +249,11 @@ int mnet_chann_recv(chann_t *n, void *buf, int len);
 /* Sends len bytes: what the kernel does not take now is copied to the
  * chann's queue and sent in order, so it returns len; -1 on error (a send
  * limit reached, not connected, or the connection failed: DISCONNECT
- * follows). buf is free again on return. */
+ * follows). buf is free again on return. Small sends (under 4 KiB queued)
+ * are gathered and leave in one system call per chann when the round's
+ * messages run out (mnet_result_next returns NULL) or at the next
+ * mnet_poll: a program that sends and then blocks outside mnet runs
+ * mnet_poll(0) first. */
 int mnet_chann_send(chann_t *n, void *buf, int len);
 
 /* UDP: reads one datagram and its sender (a bound or connected chann). Returns as
@@ -298,8 +308,11 @@ int mnet_parse_ipport(const char *ipport, chann_addr_t *out);
  * - state_fn: the state the program sees (given the raw one);
  * - recv_fn / send_fn: replace the raw reads and writes of the socket
  *   (mnet_chann_fd(n) is the socket): > 0 bytes moved, 0 would block, < 0 an
- *   error that ends the connection. Bytes send_fn does not take are queued
- *   and handed to it again when the socket drains.
+ *   error that ends the connection (errno says which). send_fn may take
+ *   less than it is given (mnet offers the rest again at once); after a 0
+ *   the rest is queued and offered again when the socket drains. recv_fn
+ *   should not keep bytes back: RECV is raised again only while the socket
+ *   holds input (or recv_fn keeps returning data).
  * Registering type 4 replaces the built-in TLS for that type. */
 typedef int (*mnet_ext_chann_raw_type)(void *ext_ctx, chann_type_t ctype);
 typedef int (*mnet_ext_chann_msg_filter)(void *ext_ctx, chann_msg_t *msg);

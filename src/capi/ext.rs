@@ -48,6 +48,16 @@ pub struct MnetExt {
     pub send_fn: Option<DataFn>,
 }
 
+// m_net's layout on 64-bit: a byte, then 12 pointers (test_layout.c asserts
+// the same of mnet_ext_t in C).
+#[cfg(target_pointer_width = "64")]
+const _: () = {
+    assert!(std::mem::size_of::<MnetExt>() == 104);
+    assert!(std::mem::offset_of!(MnetExt, ext_ctx) == 8);
+    assert!(std::mem::offset_of!(MnetExt, filter_fn) == 24);
+    assert!(std::mem::offset_of!(MnetExt, send_fn) == 96);
+};
+
 /// A registered extension: every hook present.
 #[derive(Clone, Copy)]
 struct Ext {
@@ -241,6 +251,18 @@ fn data(h: Handle, op: &str, datagram: impl FnOnce(Ext) -> Outcome<c_int>) -> Ou
 /// The socket of `h` while its `recv_fn`/`send_fn` runs.
 pub(super) fn current_fd(h: Handle) -> Option<c_int> {
     CURRENT.try_with(Cell::get).ok().flatten().filter(|c| c.0 == h).map(|c| c.1)
+}
+
+/// `mnet_fini`: every extension chann of this thread still open gets the
+/// hooks `mnet_chann_close` would run (`disconnect_cb` when it has a socket,
+/// then `close_cb`), as m_net's fini does, so an extension frees what it
+/// holds per chann; oldest first.
+pub(super) fn close_all() {
+    let mut open: Vec<Handle> = CHANNS.try_with(|m| m.borrow().keys().copied().collect()).unwrap_or_default();
+    open.sort();
+    for h in open {
+        closing(h);
+    }
 }
 
 /// Forgets this thread's extension channs (`mnet_fini`).

@@ -192,6 +192,7 @@ pub extern "C" fn mnet_init() -> c_int {
 #[no_mangle]
 pub extern "C" fn mnet_fini() {
     guard((), || {
+        ext::close_all();
         ext::forget_thread();
         INITIALISED.set(false);
         local::end()
@@ -363,10 +364,12 @@ pub extern "C" fn mnet_chann_fd(n: *mut ChannT) -> c_int {
     guard(-1, || with(|r| r.raw_fd(handle(n))))
 }
 
-/// `mnet_chann_type`.
+/// `mnet_chann_type`: 0 (no type) for something that is not a chann, as
+/// m_net returns: `chann_type_t` has only positive values, so compilers give
+/// it an unsigned type and a -1 would read as 4294967295.
 #[no_mangle]
 pub extern "C" fn mnet_chann_type(n: *mut ChannT) -> c_int {
-    guard(-1, || with(|r| c_type(r, handle(n))))
+    guard(0, || with(|r| c_type(r, handle(n))))
 }
 
 /// `mnet_chann_listen`.

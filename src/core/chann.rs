@@ -157,9 +157,24 @@ pub(crate) trait IoHook: Send {
     /// `WouldBlock` error for nothing now, another error to end the
     /// connection.
     fn recv(&mut self, fd: RawFd, buf: &mut [u8]) -> io::Result<usize>;
-    /// Writes (some of) `buf` to socket `fd`: `Ok(n)`, `WouldBlock`, or an
-    /// error that ends the connection.
+    /// Writes (some of) `buf` to socket `fd`: `Ok(n)` (a short count is not
+    /// a full socket: the rest is offered again at once), `WouldBlock` (the
+    /// socket is full: the rest is queued until it drains), or an error that
+    /// ends the connection.
     fn send(&mut self, fd: RawFd, buf: &[u8]) -> io::Result<usize>;
+}
+
+/// What to count as offered to a hook's write that returned `r` when
+/// `offered` bytes were: a hook may take less than it is given while the
+/// socket could take more (one frame per call), and says the socket is full
+/// only with `WouldBlock`. So a short count is not "the kernel takes no
+/// more" (which waits for a writable report that, the socket never having
+/// filled, would not come): the write goes on.
+fn hook_offered(r: &io::Result<usize>, offered: usize) -> usize {
+    match r {
+        Ok(n) if *n > 0 => *n,
+        _ => offered,
+    }
 }
 
 impl fmt::Debug for dyn IoHook {
@@ -505,7 +520,11 @@ impl Chann {
             let mut iov = [IoSlice::new(&[]); MAX_IOV];
             let k = self.sendq.iovecs(&mut iov);
             let (r, total) = match self.ext.as_mut().and_then(|x| x.io.as_mut()) {
-                Some(hook) => (hook.send(s.as_raw_fd(), &iov[0]), iov[0].len()),
+                Some(hook) => {
+                    let r = hook.send(s.as_raw_fd(), &iov[0]);
+                    let total = hook_offered(&r, iov[0].len());
+                    (r, total)
+                }
                 None => (socket::sendv(s, &iov[..k]), iov[..k].iter().map(|b| b.len()).sum()),
             };
             match self.wrote(r, total)? {
@@ -535,11 +554,15 @@ impl Chann {
             let Some(Sock::Stream(s)) = &self.sock else {
                 return Ok(());
             };
-            let r = match self.ext.as_mut().and_then(|x| x.io.as_mut()) {
-                Some(hook) => hook.send(s.as_raw_fd(), &buf[done..]),
-                None => socket::send(s, &buf[done..]),
+            let (r, offered) = match self.ext.as_mut().and_then(|x| x.io.as_mut()) {
+                Some(hook) => {
+                    let r = hook.send(s.as_raw_fd(), &buf[done..]);
+                    let offered = hook_offered(&r, buf.len() - done);
+                    (r, offered)
+                }
+                None => (socket::send(s, &buf[done..]), buf.len() - done),
             };
-            match self.wrote(r, buf.len() - done)? {
+            match self.wrote(r, offered)? {
                 Wrote::All(n) => done += n,
                 Wrote::Part(n) => {
                     done += n;

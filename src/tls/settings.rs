@@ -94,14 +94,11 @@ pub(crate) fn set(id: u64, what: i32, value: &[u8]) -> Result<()> {
     let s = all
         .get_mut(slot(id))
         .ok_or(Error::InvalidArgument("unknown TLS configuration"))?;
-    let check_certs = |pem: &[u8], what: &str| -> Result<()> {
-        TlsConfig::builder().ca_pem(pem).map(drop).map_err(|e| Error::Tls(format!("{what}: {e}")))
-    };
     let check_key = |pem: &[u8]| -> Result<()> { TlsConfig::builder().private_key_pem(pem).map(drop) };
     match what {
         CERT_FILE | CERT_PEM => {
             let pem = if what == CERT_FILE { read_pem("certificate chain", value)? } else { value.to_vec() };
-            check_certs(&pem, "certificate chain")?;
+            TlsConfig::builder().cert_chain_pem(&pem).map(drop)?;
             s.chain = Some(pem);
         }
         KEY_FILE | KEY_PEM => {
@@ -111,7 +108,7 @@ pub(crate) fn set(id: u64, what: i32, value: &[u8]) -> Result<()> {
         }
         CA_FILE | CA_PEM => {
             let pem = if what == CA_FILE { read_pem("CA certificates", value)? } else { value.to_vec() };
-            check_certs(&pem, "CA certificates")?;
+            TlsConfig::builder().ca_pem(&pem).map(drop)?;
             s.ca.extend_from_slice(&pem);
             s.ca.push(b'\n');
         }

@@ -10,16 +10,10 @@
 
 #include <mnet/mnet.hpp>
 
-inline int loopback_echo(const char *who) {
+// The server side: `listener` adopts the connection it accepts into
+// `server` (the caller deletes it), which echoes what it receives.
+inline void serve_echo(mnet::Chann &listener, mnet::Chann *&server) {
     using mnet::Chann;
-    using mnet::ChannDispatcher;
-
-    Chann listener("tcp");
-    if (!listener.channListen("127.0.0.1:0")) {
-        std::cerr << who << ": listen: " << listener.lastError() << std::endl;
-        return 1;
-    }
-    Chann *server = nullptr;
     listener.setEventHandler([&server](Chann *, Chann *accept, chann_event_t event, int) {
         if (event != CHANN_EVENT_ACCEPT) return;
         server = new Chann(accept);
@@ -30,6 +24,19 @@ inline int loopback_echo(const char *who) {
             if (n > 0) self->channSend(buf, n);
         });
     });
+}
+
+inline int loopback_echo(const char *who) {
+    using mnet::Chann;
+    using mnet::ChannDispatcher;
+
+    Chann listener("tcp");
+    if (!listener.channListen("127.0.0.1:0")) {
+        std::cerr << who << ": listen: " << listener.lastError() << std::endl;
+        return 1;
+    }
+    Chann *server = nullptr;
+    serve_echo(listener, server);
 
     const std::string ping = std::string("ping from ") + who;
     std::string got;
