@@ -20,9 +20,8 @@
 
 #include <mnet/mnet_ext.h>
 
-#if LUA_VERSION_NUM < 502
+#if LUA_VERSION_NUM < 502 && !defined(luaL_newlib) /* Lua 5.1 (LuaJIT 2.1 has it) */
 #define luaL_newlib(L, l) (lua_newtable(L), luaL_register(L, NULL, l))
-#define luaL_setfuncs(L, l, n) luaL_register(L, NULL, l)
 #endif
 
 #define TEXT_LEN 128 /* "[v6 address%scope]:port" and its NUL fit */

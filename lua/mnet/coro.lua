@@ -131,7 +131,7 @@ local on_event
 
 local function new_socket(ch)
     local s = setmetatable({
-        _ch = ch, _co = nil, _want = nil, _timeouts = {}, _timer_on = false,
+        _ch = ch, _r = {}, _w = {}, _timeouts = {}, _timer_on = false,
         _rb = "", _rq = {}, _rn = 0, _need = nil, _line = false, _paused = false,
         _eof = false, _err = nil, _connected = false, _pending = nil,
     }, Socket)
@@ -140,29 +140,60 @@ local function new_socket(ch)
     return s
 end
 
+-- A socket has two waiters, so one coroutine may read while another
+-- writes: _r (receive, accept) and _w (connect, send), each {co, want,
+-- deadline}. The channel's one timer is armed for the nearest deadline.
+local SLOT = { receive = "_r", accept = "_r", connect = "_w", send = "_w" }
+
+local function arm(s)
+    local r, w = s._r, s._w
+    local d = r.co and r.deadline
+    local dw = w.co and w.deadline
+    if dw and (not d or dw < d) then d = dw end
+    if d then
+        local ms = math.ceil(d - Core.current() / 1000)
+        s._timer_on = true
+        s._ch:activeEvent("event_timer", ms < 1 and 1 or ms)
+    elseif s._timer_on then
+        s._timer_on = false
+        s._ch:activeEvent("event_timer", 0)
+    end
+end
+
 local function wait(s, what, level)
     local co = current("sock:" .. what, level + 1)
-    if s._co then error(("mnet: the socket is busy (a coroutine waits in %s)"):format(s._want), level + 1) end
-    s._co, s._want = co, what
+    local slot = s[SLOT[what]]
+    if slot.co then error(("mnet: the socket is busy (a coroutine waits in %s)"):format(slot.want), level + 1) end
+    slot.co, slot.want = co, what
     local t = s._timeouts[what]
     if t and t > 0 then
-        s._timer_on = true
-        s._ch:activeEvent("event_timer", t)
+        slot.deadline = Core.current() / 1000 + t
+        arm(s)
     end
     Core._waiting(1)
     return co_yield()
 end
 
-local function wake(s, ...)
-    local co = s._co
+local function wake(s, slot, ...)
+    local co = slot.co
     if not co then return end
-    s._co, s._want = nil, nil
-    if s._timer_on then
-        s._timer_on = false
-        s._ch:activeEvent("event_timer", 0)
-    end
+    local timed = slot.deadline
+    slot.co, slot.want, slot.deadline = nil, nil, nil
+    if timed and s._ch._mnet_c then arm(s) end
     Core._waiting(-1)
     resume(co, ...)
+end
+
+-- The channel's timer fired: wake the waiters whose deadline has passed.
+local function timed_out(s)
+    local now = Core.current() / 1000 + 0.5
+    for _, slot in ipairs({ s._r, s._w }) do
+        if slot.co and slot.deadline and slot.deadline <= now then
+            if slot.want == "connect" then s._ch:disconnect() end
+            wake(s, slot, nil, "timeout")
+        end
+    end
+    if s._ch._mnet_c then arm(s) end
 end
 
 -- ---- the receive buffer ----
@@ -238,7 +269,7 @@ local function fill(s)
         s._paused = true
         ch:activeEvent("event_recv", false)
     end
-    if s._want == "receive" and satisfied(s) then wake(s, true) end
+    if s._r.want == "receive" and satisfied(s) then wake(s, s._r, true) end
 end
 
 -- ---- events ----
@@ -249,43 +280,45 @@ on_event = function(ch, name, accept, msg)
         fill(s)
     elseif name == "event_send" then
         ch:activeEvent("event_send", false)
-        if s._want == "send" then wake(s, true) end
+        if s._w.want == "send" then wake(s, s._w, true) end
     elseif name == "event_connected" then
         s._connected = true
-        if s._want == "connect" then wake(s, true) end
+        if s._w.want == "connect" then wake(s, s._w, true) end
     elseif name == "event_eof" then
         s._eof = true
-        if s._want == "receive" then wake(s, true) end
+        if s._r.want == "receive" then wake(s, s._r, true) end
     elseif name == "event_disconnect" then
         s._eof, s._connected = true, false
-        if msg.err ~= 0 or s._want == "connect" then s._err = Core._reason(ch, msg.err) end
-        if s._want == "receive" then
-            wake(s, true)
+        if msg.err ~= 0 or s._w.want == "connect" then s._err = Core._reason(ch, msg.err) end
+        -- receive looks at what is buffered; the other waits fail.
+        if s._r.want == "receive" then
+            wake(s, s._r, true)
         else
-            wake(s, nil, s._err or "closed")
+            wake(s, s._r, nil, s._err or "closed")
         end
+        wake(s, s._w, nil, s._err or "closed")
     elseif name == "event_timer" then
-        if s._want == "connect" then ch:disconnect() end
-        if s._want then wake(s, nil, "timeout") end
+        timed_out(s)
     elseif name == "event_accept" then
         -- Half-close from the start: a request followed by the client's FIN
         -- still leaves the socket able to answer.
         accept:setHalfClose(true)
         local a = new_socket(accept)
         a._connected = true
-        if s._want == "accept" then
-            wake(s, a)
+        if s._r.want == "accept" then
+            wake(s, s._r, a)
         else
             s._pending[#s._pending + 1] = a
         end
     end
 end
 
--- The channel was closed (sock:close(), Core.fini): a waiter gets "closed".
+-- The channel was closed (sock:close(), Core.fini): waiters get "closed".
 function Socket:_closed()
     self._timer_on = false
     self._connected = false
-    if self._co then wake(self, nil, "closed") end
+    wake(self, self._r, nil, "closed")
+    wake(self, self._w, nil, "closed")
     local pending = self._pending
     if pending then
         for i = #pending, 1, -1 do
@@ -372,6 +405,7 @@ function Socket:receive(pattern, x)
     end
     check_none(x, 2, "receive")
     if not self._ch._mnet_c then return nil, "closed" end
+    if not self._connected and not self._eof then return nil, "not connected" end
     while true do
         if need >= 0 and self._rn >= need then return take(self, need) end
         if need == LINE then
@@ -402,6 +436,7 @@ function Socket:send(data, x)
     local ch = self._ch
     if not ch._mnet_c then return nil, "closed" end
     if self._err then return nil, self._err end
+    if not self._connected then return nil, "not connected" end
     local ok, e = ch:send(data)
     if not ok then return nil, e end
     if ch:cachedSize() > SEND_HIGH then
