@@ -453,17 +453,26 @@ function Chann:close()
     return true
 end
 
-function Chann:channFd()
-    local c = self._mnet_c
-    if not c then return dead(self, "channFd") end
-    return B.fd(c)
+-- Methods that read one thing of an open channel: read(handle, chann).
+local function reader(fname, read)
+    Chann[fname] = function(self, x)
+        check_none(x, 1, fname)
+        local c = self._mnet_c
+        if not c then return dead(self, fname) end
+        return read(c, self)
+    end
 end
-
-function Chann:channType()
-    local c = self._mnet_c
-    if not c then return dead(self, "channType") end
-    return self._mnet_type
-end
+reader("channFd", B.fd)
+reader("channType", function(_, self) return self._mnet_type end)
+reader("recvBytes", function(c) return B.bytes(c, 0) end)
+reader("sendBytes", function(c) return B.bytes(c, 1) end)
+Chann.sendByes = Chann.sendBytes -- m_net's spelling
+-- Why the last connection failed when event_disconnect's err does not say
+-- (TLS: the handshake or certificate; a name that did not resolve); "" if
+-- it did not.
+reader("lastError", B.chann_error)
+-- Ends sending: the FIN goes once the queue is out; receiving goes on.
+reader("shutdownWrite", function(c) return result(B.shutdown_write(c)) end)
 
 -- Listens (TCP, TLS) or binds (UDP) on host:port: an IPv4 or IPv6 address,
 -- a name from /etc/hosts, or ""/nil for every IPv4 address; port 0 picks
@@ -583,7 +592,8 @@ function Chann:dgramSend(data, ip, port, x)
     return true
 end
 
--- Bytes queued and not yet handed to the kernel.
+-- Bytes queued and not yet handed to the kernel (written out rather than
+-- by reader(): servers ask it on every read).
 function Chann:cachedSize()
     local c = self._mnet_c
     if not c then return dead(self, "cachedSize") end
@@ -601,18 +611,6 @@ function Chann:state()
     return STATE_NAMES[B.state(c)]
 end
 
-function Chann:recvBytes()
-    local c = self._mnet_c
-    if not c then return dead(self, "recvBytes") end
-    return B.bytes(c, 0)
-end
-
-function Chann:sendBytes()
-    local c = self._mnet_c
-    if not c then return dead(self, "sendBytes") end
-    return B.bytes(c, 1)
-end
-Chann.sendByes = Chann.sendBytes -- m_net's spelling
 
 local function address(self, fname, peer)
     local c = self._mnet_c
@@ -639,14 +637,6 @@ function Chann:setBufSize(size, x)
     return result(B.bufsize(c, size))
 end
 
--- Why the last connection failed when event_disconnect's err does not say
--- (TLS: the handshake or certificate; a name that did not resolve); "" if
--- it did not.
-function Chann:lastError()
-    local c = self._mnet_c
-    if not c then return dead(self, "lastError") end
-    return B.chann_error(c)
-end
 
 -- Settings beyond m_net; each returns true, or nil and a message.
 local function setter(fname, what, check)
@@ -676,12 +666,6 @@ setter("setHandshakeTimeout", "handshake_timeout", check_count)
 setter("setMaxHandshakes", "max_handshakes", check_count)
 setter("setServerName", "server_name", check_string)
 
--- Ends sending: the FIN goes once the queue is out; receiving goes on.
-function Chann:shutdownWrite()
-    local c = self._mnet_c
-    if not c then return dead(self, "shutdownWrite") end
-    return result(B.shutdown_write(c))
-end
 
 -- The TLS settings of a "tls" channel for its next listen or connect.
 function Chann:setTls(settings, x)

@@ -80,6 +80,25 @@ function T.echo(c, event)
     end
 end
 
+-- Connects a callback client to host:port, sends `text` and runs rounds
+-- until the echo is back; returns the client channel, still open.
+function T.echo_round_trip(host, port, text)
+    local c = assert(mnet.openChann("tcp"))
+    local reply = ""
+    c:setCallback(function(self, event)
+        if event == "event_connected" then
+            self:send(text)
+        elseif event == "event_recv" then
+            reply = reply .. self:recv()
+        elseif event == "event_disconnect" then
+            T.fail("echo via %s:%d: connection lost (%s)", host, port, self:lastError())
+        end
+    end)
+    assert(c:connect(host, port))
+    T.poll_until(function() return reply == text end, "the echo via " .. host)
+    return c
+end
+
 -- A deterministic byte stream (period 251, a prime, so a lost, repeated or
 -- reordered chunk shows): pattern(offset, n) is bytes offset .. offset+n-1.
 local period = 251

@@ -30,14 +30,7 @@ a:close()
 
 -- The loop still works: an echo round trip.
 local listener, port = T.listener(function(acc) acc:setCallback(T.echo) end)
-local reply
-local c = assert(mnet.openChann("tcp"))
-c:setCallback(function(self, event)
-    if event == "event_connected" then self:send("still alive") end
-    if event == "event_recv" then reply = self:recv() end
-end)
-assert(c:connect("127.0.0.1", port))
-T.poll_until(function() return reply == "still alive" end, "an echo after the error")
+local c = T.echo_round_trip("127.0.0.1", port, "still alive")
 
 -- A handler takes the errors instead: nothing raised, every error seen.
 local handled = {}

@@ -12,15 +12,7 @@ local l6, port6 = T.listener(function(a)
     a:setCallback(T.echo)
 end, "::1")
 T.check(l6:addr().ip == "::1", "the IPv6 listener is on %s", l6:addr().ip)
-local reply
-local c6 = assert(mnet.openChann("tcp"))
-c6:setCallback(function(self, event)
-    if event == "event_connected" then self:send("over v6") end
-    if event == "event_recv" then reply = self:recv() end
-end)
-assert(c6:connect("::1", port6))
-T.poll_until(function() return reply end, "the IPv6 echo")
-T.check(reply == "over v6", "reply %s", reply)
+local c6 = T.echo_round_trip("::1", port6, "over v6")
 T.check(c6:peerAddr().ip == "::1" and c6:peerAddr().port == port6, "client's peer %s", c6:peerAddr().ip)
 T.check(peer_seen.ip == "::1" and peer_seen.port == c6:addr().port, "server's peer %s:%s", peer_seen.ip,
     peer_seen.port)
