@@ -309,12 +309,12 @@ function Core.parseIpPort(text, x)
     return { ip = ip, port = port }
 end
 
--- The size of the buffer recv() and dgramRecv() read into (at least 64
--- bytes; default 64 KiB). The send size is accepted for m_net's sake: sends
--- are never cut.
+-- The size of the buffer recv() and dgramRecv() read into (64 bytes to
+-- 64 MiB; default 64 KiB). The send size is accepted for m_net's sake:
+-- sends are never cut.
 function Core.setBufSize(sendsize, recvsize)
     check_int(sendsize, 1, "setBufSize", 0, 2 ^ 31 - 1)
-    check_int(recvsize, 2, "setBufSize", 0, 2 ^ 31 - 1)
+    check_int(recvsize, 2, "setBufSize", 0, 64 * 1024 * 1024)
     B.recv_size(recvsize < 64 and 64 or recvsize)
 end
 
