@@ -80,6 +80,7 @@ end
 local function check_none(v, i, fname)
     if v ~= nil then argerror(i, fname, "no value expected, got " .. typename(v)) end
 end
+Core._argerror, Core._check_none = argerror, check_none -- for mnet.coro
 
 local MAX_MS = 2 ^ 53
 

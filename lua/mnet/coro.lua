@@ -30,18 +30,12 @@ local SEND_HIGH = 256 * 1024 -- queued output past which send() waits for it to 
 local TIMER_POOL_MAX = 64
 local LINE, ALL = -1, -2     -- receive patterns besides a byte count
 
-local function argerror(i, fname, msg)
-    error(("bad argument #%d to '%s' (%s)"):format(i, fname, msg), 4)
-end
+local argerror, check_none = Core._argerror, Core._check_none
 
 local function check_ms(v, i, fname)
     if v ~= nil and (type(v) ~= "number" or v < 0 or v ~= floor(v)) then
         argerror(i, fname, "milliseconds (an integer >= 0) or nil expected, got " .. tostring(v))
     end
-end
-
-local function check_none(v, i, fname)
-    if v ~= nil then argerror(i, fname, "no value expected") end
 end
 
 -- Resumes a coroutine; its error goes to Core's error path.
@@ -436,7 +430,7 @@ function Socket:send(data, x)
     local ch = self._ch
     if not ch._mnet_c then return nil, "closed" end
     if self._err then return nil, self._err end
-    if not self._connected then return nil, "not connected" end
+    if not self._connected then return nil, self._eof and "closed" or "not connected" end
     local ok, e = ch:send(data)
     if not ok then return nil, e end
     if ch:cachedSize() > SEND_HIGH then
