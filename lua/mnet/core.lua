@@ -38,7 +38,13 @@ local floor, huge = math.floor, math.huge
 local traceback = debug.traceback
 local B_next, B_recv, B_send = B.next, B.recv, B.send
 
-local Core = { backend = B.name, core = B.lib }
+-- The constants of m_net's mnet-chann.lua ride along for its programs.
+local Core = {
+    backend = B.name, core = B.lib,
+    CHANN_TYPE_STREAM = 1, CHANN_TYPE_DGRAM = 2, CHANN_TYPE_BROADCAST = 3, CHANN_TYPE_TLS = 4,
+    CHANN_EVENT_RECV = 1, CHANN_EVENT_SEND = 2, CHANN_EVENT_ACCEPT = 3, CHANN_EVENT_CONNECTED = 4,
+    CHANN_EVENT_DISCONNECT = 5, CHANN_EVENT_TIMER = 6,
+}
 
 local EV_RECV, EV_SEND, EV_ACCEPT, EV_TIMER = 1, 2, 3, 6
 local EVENT_NAMES = { "event_recv", "event_send", "event_accept", "event_connected",
@@ -637,6 +643,7 @@ function Chann:setBufSize(size, x)
     if not c then return dead(self, "setBufSize") end
     return result(B.bufsize(c, size))
 end
+Chann.setSocketBufSize = Chann.setBufSize -- mnet-chann.lua's name
 
 
 -- Settings beyond m_net; each returns true, or nil and a message.

@@ -42,6 +42,8 @@ end)
 T.poll_until(function() return got == "waiting" end, "the data that waited for the callback")
 T.check(c:sendByes() == 7 and c:sendBytes() == 7 and c:recvBytes() == 7, "byte counters")
 T.check(c:state() == "state_connected" and listener:state() == "state_listening", "state names")
+T.check(c:setSocketBufSize(65536) and Core.CHANN_TYPE_TLS == 4 and Core.CHANN_EVENT_TIMER == 6,
+    "mnet-chann.lua's setSocketBufSize and constants")
 
 Core.setBufSize(64, 3)
 c:send("0123456789")
