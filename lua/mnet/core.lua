@@ -488,7 +488,7 @@ function Chann:listen(host, port, backlog, x)
     if host ~= nil then check_type(host, "string", 1, "listen") end
     check_int(port, 2, "listen", 0, 65535)
     if backlog == nil then backlog = 16 end
-    check_int(backlog, 3, "listen", 1, 65535)
+    check_int(backlog, 3, "listen", 0, 65535)
     check_none(x, 4, "listen")
     local c = self._mnet_c
     if not c then return dead(self, "listen") end
