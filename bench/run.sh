@@ -16,9 +16,10 @@
 #                an alternation during which other processes used more than
 #                OTHERS_MAX (15) % of a CPU is discarded and run again, at most
 #                RETRIES (3; quick 0) times.
-#   --peers LIST web/pipe peers to compare with (default limit,mio,tokio,asio;
+#   --peers LIST web/pipe peers to compare with (default limit,mio,tokio,asio,luajit,lua54;
 #                prev: the chann_web binary named by PREV_WEB, e.g. one built from
-#                an earlier revision, to check a change for regressions)
+#                an earlier revision, to check a change for regressions;
+#                luajit, lua54: examples/lua/chann_web.lua under LuaJIT / Lua 5.4)
 #   --budget MIN after MIN minutes (default 60) stop waiting and retrying:
 #                finish the remaining measurements as they come
 #
@@ -45,7 +46,7 @@ SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-18080}
 
-QUICK=0 ONLY=web,pipe,rwdata,conns,tls RUNS=3 CONNS=15000 PLOT=1 QUIET_WAIT= BUDGET_MIN=60 WEB_PEERS="limit mio tokio asio"
+QUICK=0 ONLY=web,pipe,rwdata,conns,tls RUNS=3 CONNS=15000 PLOT=1 QUIET_WAIT= BUDGET_MIN=60 WEB_PEERS="limit mio tokio asio luajit lua54"
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=1 ;;
@@ -56,7 +57,7 @@ while [ $# -gt 0 ]; do
     --quiet-wait) QUIET_WAIT=$2; shift ;;
     --budget) BUDGET_MIN=$2; shift ;;
     --peers) WEB_PEERS=${2//,/ }; shift ;;
-    -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -100,6 +101,14 @@ cmake --build "$OUT/cmake" -j "$(nproc)" >>"$WORK/cmake.log" 2>&1 || { tail -30 
 CARGO_TARGET_DIR=$OUT/cargo cargo build --release --locked --quiet --manifest-path "$HERE/rust/Cargo.toml" \
   >"$WORK/cargo.log" 2>&1 || { tail -30 "$WORK/cargo.log"; die "Rust build failed"; }
 CB=$OUT/cmake RB=$OUT/cargo/release
+LUA_MODULES=$CB/mnet/lua/modules # mnet's Lua modules (bench/CMakeLists.txt turns MNET_LUA on)
+for p in $WEB_PEERS; do
+  case $p in
+    luajit) command -v luajit >/dev/null || die "luajit not found (scripts/ensure-tools.sh installs it)" ;;
+    lua54) command -v lua5.4 >/dev/null && [ -f "$LUA_MODULES/mnet/c.so" ] ||
+             die "lua5.4 or mnet's C module ($LUA_MODULES/mnet/c.so) missing: scripts/ensure-tools.sh installs Lua 5.4 and its headers" ;;
+  esac
+done
 BODY=$SHARED_BENCH/body.txt HELLO=$SHARED_BENCH/hello.txt
 if [ ! -f "$OUT/certs/server.key" ]; then "$RB/certs" "$OUT/certs" || die "certs failed"; fi
 CERT=$OUT/certs/server.crt KEY=$OUT/certs/server.key CA=$OUT/certs/ca.crt
@@ -215,6 +224,9 @@ peer_cmd() {  # NAME BODYFILE
     tokio) echo "$PEERS_DIR/tokio_web 127.0.0.1:{PORT} $2" ;;
     asio) echo "$PEERS_DIR/asio_web 127.0.0.1:{PORT} $2" ;;
     prev) echo "${PREV_WEB:?--peers prev needs PREV_WEB=<a chann_web built from an earlier revision>} 127.0.0.1:{PORT} $2" ;;
+    luajit|lua54)
+      local interp=luajit; [ "$1" = lua54 ] && interp=lua5.4
+      echo "env 'LUA_PATH=$ROOT/lua/?.lua;;' 'LUA_CPATH=$LUA_MODULES/?.so;;' $interp $ROOT/examples/lua/chann_web.lua 127.0.0.1:{PORT} $2" ;;
   esac
 }
 web_pair() {  # SECTION PEER BODY SCRIPT SCRIPT_ARGS RUN (one A B alternation)
@@ -408,6 +420,17 @@ for sec in web pipe; do
     case $sec-$peer in
       web-limit) tc="≤ 1.02"; tr="≥ 0.98"; tp="≤ 1.1" ;;
       pipe-limit) tc="≤ 1.5"; tr="≥ 0.8"; tp="" ;;
+      *-luajit|*-lua54)
+        # The Lua server against the C++ one: its CPU per request as a
+        # multiple of chann_web's (targets: LuaJIT ≤ 1.10, Lua 5.4 ≤ 1.5).
+        tc=""; [ "$sec" = web ] && { [ "$peer" = luajit ] && tc="≤ 1.10" || tc="≤ 1.5"; }
+        row "$sec-$peer" "$peer" cpu_us_req "$sec-$peer" mnet "$tc"
+        row "$sec-$peer" mnet cpu_us_req
+        row "$sec-$peer" "$peer" rps "$sec-$peer" mnet
+        row "$sec-$peer" mnet rps
+        row "$sec-$peer" "$peer" p99_ms "$sec-$peer" mnet
+        row "$sec-$peer" mnet p99_ms
+        continue ;;
       web-*) tc="< 1"; tr=""; tp="" ;;
       *) tc="≈ 1/3"; tr=""; tp="" ;;
     esac

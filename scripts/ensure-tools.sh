@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the build tools mnet needs beyond the Rust toolchain and g++:
 # cmake 3.20 or newer, make, and ninja (the consumer checks build with Ninja
-# Multi-Config); curl and Python's venv for the protocol tests. Uses apt-get (as root, or through sudo). When the cmake apt
+# Multi-Config); curl and Python's venv for the protocol tests; LuaJIT,
+# Lua 5.4 with its headers, LuaJIT's headers and luarocks for the Lua
+# modules and their tests. Uses apt-get (as root, or through sudo). When the cmake apt
 # gives is older than 3.20, installs cmake from PyPI into a venv
 # (${MNET_TOOLS_DIR:-~/.cache/mnet-tools}/venv) and puts it first on PATH;
 # later runs reuse that venv.
@@ -58,6 +60,11 @@ command -v make >/dev/null 2>&1 || _mnet_need+=(make)
 command -v ninja >/dev/null 2>&1 || _mnet_need+=(ninja-build)
 command -v curl >/dev/null 2>&1 || _mnet_need+=(curl)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || _mnet_need+=(python3-venv)
+command -v luajit >/dev/null 2>&1 || _mnet_need+=(luajit)
+command -v lua5.4 >/dev/null 2>&1 || _mnet_need+=(lua5.4)
+[ -f /usr/include/lua5.4/lua.h ] || _mnet_need+=(liblua5.4-dev)
+[ -f /usr/include/luajit-2.1/lua.h ] || _mnet_need+=(libluajit-5.1-dev)
+command -v luarocks >/dev/null 2>&1 || _mnet_need+=(luarocks)
 if [ "${#_mnet_need[@]}" -gt 0 ]; then
     _mnet_apt_install "${_mnet_need[@]}" || [ "${_mnet_need[*]}" = cmake ]
 fi
