@@ -18,9 +18,9 @@
 #include <boost/beast/http.hpp>
 
 #include <cstdio>
-#include <ctime>
 #include <memory>
-#include <string>
+
+#include "http_peer.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -29,19 +29,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// The Date header, reformatted when the second changes.
-const char* http_date() {
-  static char buf[32];
-  static std::time_t last = -1;
-  std::time_t now = std::time(nullptr);
-  if (now != last) {
-    std::tm tm;
-    gmtime_r(&now, &tm);
-    std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    last = now;
-  }
-  return buf;
-}
+http_peer::DateCache date;  // one thread: no lock
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -62,7 +50,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.version(req_.version());
     res_.keep_alive(req_.keep_alive());
     res_.set(http::field::server, "beast");
-    res_.set(http::field::date, http_date());
+    res_.set(http::field::date, date.now());
     if (req_.method() == http::verb::get && req_.target() == "/plaintext") {
       res_.result(http::status::ok);
       res_.set(http::field::content_type, "text/plain");
@@ -107,19 +95,9 @@ void accept(tcp::acceptor& acc) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: %s IP:PORT\n", argv[0]);
-    return 2;
-  }
-  std::string a = argv[1];
-  auto colon = a.rfind(':');
-  if (colon == std::string::npos) {
-    std::fprintf(stderr, "bad ip:port\n");
-    return 2;
-  }
+  auto [ip, port] = http_peer::address(argc, argv, "IP:PORT");
   asio::io_context io(1);
-  tcp::endpoint ep(asio::ip::make_address(a.substr(0, colon)),
-                   static_cast<unsigned short>(std::stoi(a.substr(colon + 1))));
+  tcp::endpoint ep(asio::ip::make_address(ip), port);
   tcp::acceptor acc(io);
   acc.open(ep.protocol());
   acc.set_option(asio::socket_base::reuse_address(true));

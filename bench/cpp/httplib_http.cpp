@@ -20,42 +20,24 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <mutex>
 #include <string>
 
+#include "http_peer.hpp"
+
 namespace {
 
-std::string http_date() {
+std::string http_date() {  // handlers run on the pool's threads
   static std::mutex mu;
-  static std::time_t last = -1;
-  static std::string text;
-  std::time_t now = std::time(nullptr);
+  static http_peer::DateCache date;
   std::lock_guard<std::mutex> lock(mu);
-  if (now != last) {
-    char buf[32];
-    std::tm tm;
-    gmtime_r(&now, &tm);
-    std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    text = buf;
-    last = now;
-  }
-  return text;
+  return date.now();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: %s IP:PORT [THREADS]\n", argv[0]);
-    return 2;
-  }
-  std::string a = argv[1];
-  auto colon = a.rfind(':');
-  if (colon == std::string::npos) {
-    std::fprintf(stderr, "bad ip:port\n");
-    return 2;
-  }
+  auto [ip, port] = http_peer::address(argc, argv, "IP:PORT [THREADS]");
   size_t threads = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 128;
   httplib::Server svr;
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -71,7 +53,7 @@ int main(int argc, char** argv) {
     res.set_header("Date", http_date());
     res.set_content("{\"message\":\"Hello, World!\"}", "application/json");
   });
-  if (!svr.bind_to_port(a.substr(0, colon).c_str(), std::stoi(a.substr(colon + 1)))) {
+  if (!svr.bind_to_port(ip.c_str(), port)) {
     std::fprintf(stderr, "cannot listen on %s\n", argv[1]);
     return 1;
   }

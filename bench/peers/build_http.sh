@@ -33,7 +33,7 @@ fi
 
 build() {  # NAME CMD...: skipped when the binary is newer than its source
   local name=$1 src=$2; shift 2
-  if [ "$out/$name" -nt "$src" ]; then return 0; fi
+  if [ "$out/$name" -nt "$src" ] && [ "$out/$name" -nt "$here/../cpp/http_peer.hpp" ]; then return 0; fi
   local t0=$SECONDS
   "$@"
   echo "build_http.sh: $name built in $((SECONDS - t0)) s -> $out/$name" >&2
