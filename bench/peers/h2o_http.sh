@@ -4,11 +4,14 @@
 # thread, no access log, /plaintext and /json answered by small mruby handlers
 # with the right Content-Type (h2o adds Server, Date and Content-Length).
 # H2O_HANDLER=file serves the two bodies as static files instead.
-# The configuration is written to a fresh directory; h2o replaces this shell.
+# The configuration is written to ${TMPDIR:-/tmp}/h2o_http.PORT; h2o replaces this shell.
 set -eu
 addr=$1
 host=${addr%:*} port=${addr##*:}
-dir=$(mktemp -d "${TMPDIR:-/tmp}/h2o_http.XXXXXX")
+# one directory per port, made afresh: runs leave one behind, not one each
+dir=${TMPDIR:-/tmp}/h2o_http.$port
+rm -rf "$dir"
+mkdir -p "$dir"
 chmod 755 "$dir"   # h2o started as root serves files as nobody
 if [ "${H2O_HANDLER:-mruby}" = file ]; then
   printf 'Hello, World!' >"$dir/plaintext.txt"

@@ -4,10 +4,14 @@
 # for /plaintext and /json, keep-alive without a request limit, no logs.
 # One process (master_process off), so that the PID bench/run.sh measures and
 # pins is the one doing the work; nginx adds Server and Date (cached per second).
-# The configuration is written to a fresh directory; nginx replaces this shell.
+# The configuration is written to ${TMPDIR:-/tmp}/nginx_http.PORT; nginx replaces this shell.
 set -eu
 addr=$1
-dir=$(mktemp -d "${TMPDIR:-/tmp}/nginx_http.XXXXXX")
+port=${addr##*:}
+# one directory per port, made afresh: runs leave one behind, not one each
+dir=${TMPDIR:-/tmp}/nginx_http.$port
+rm -rf "$dir"
+mkdir -p "$dir"
 mkdir -p "$dir/tmp"
 cat >"$dir/nginx.conf" <<CONF
 daemon off;
