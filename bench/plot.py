@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""plot.py FIGURES_TSV OUT_PNG [TITLE]: server CPU per request and req/s of
-every chann_web server, standard and pipelined loads (written by run.sh)."""
+"""plot.py FIGURES_TSV OUT_PNG [TITLE] [web|http]: server CPU per request and
+req/s of every server, medians (written by run.sh). web: the chann_web
+servers under the standard and pipelined loads; http: examples/http_server and
+the HTTP peers under TechEmpower's plaintext and json loads."""
 import statistics
 import sys
 
@@ -11,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 figs, out = sys.argv[1], sys.argv[2]
 title = sys.argv[3] if len(sys.argv) > 3 else ""
+which = sys.argv[4] if len(sys.argv) > 4 else "web"
 vals = {}
 for line in open(figs):
     sec, who, metric, v = line.rstrip("\n").split("\t")
@@ -19,11 +22,21 @@ for line in open(figs):
     except ValueError:
         pass
 
-servers = ["mnet", "limit", "asio", "tokio", "mio"]
-labels = {"mnet": "mnet\nchann_web", "limit": "epoll_web\net batch", "asio": "Asio", "tokio": "tokio", "mio": "mio"}
-colors = {"mnet": "#d62728", "limit": "#7f7f7f", "asio": "#1f77b4", "tokio": "#2ca02c", "mio": "#ff7f0e"}
-sections = [(s, n) for s, n in (("web", "standard (12 KB body)"), ("pipe", "pipelined x8 (13 B body)"))
-            if any(k[0] == s for k in vals)]
+if which == "http":
+    servers = ["mnet", "limit", "nginx", "h2o", "hyper", "beast", "httplib"]
+    labels = {"mnet": "mnet\nhttp_server", "limit": "epoll_http\n(limit)", "nginx": "nginx", "h2o": "h2o",
+              "hyper": "hyper", "beast": "Beast", "httplib": "cpp-\nhttplib"}
+    colors = {"mnet": "#d62728", "limit": "#7f7f7f", "nginx": "#2ca02c", "h2o": "#9467bd", "hyper": "#ff7f0e",
+              "beast": "#1f77b4", "httplib": "#8c564b"}
+    sections = (("plaintext", "plaintext, pipelined x16"), ("json", "json, one request at a time"))
+    what = "HTTP servers (TechEmpower plaintext and json)"
+else:
+    servers = ["mnet", "limit", "asio", "tokio", "mio"]
+    labels = {"mnet": "mnet\nchann_web", "limit": "epoll_web\net batch", "asio": "Asio", "tokio": "tokio", "mio": "mio"}
+    colors = {"mnet": "#d62728", "limit": "#7f7f7f", "asio": "#1f77b4", "tokio": "#2ca02c", "mio": "#ff7f0e"}
+    sections = (("web", "standard (12 KB body)"), ("pipe", "pipelined x8 (13 B body)"))
+    what = "chann_web servers"
+sections = [(s, n) for s, n in sections if any(k[0] == s for k in vals)]
 fig, axes = plt.subplots(len(sections), 2, figsize=(11, 4.2 * len(sections)), squeeze=False)
 for row, (sec, name) in enumerate(sections):
     for col, (metric, ylabel) in enumerate((("cpu_us_req", "server CPU µs / request (lower is better)"),
@@ -44,7 +57,7 @@ for row, (sec, name) in enumerate(sections):
         ax.set_ylabel(ylabel, fontsize=9)
         ax.tick_params(axis="x", labelsize=8)
         ax.margins(y=0.15)
-fig.suptitle(f"chann_web servers, medians of alternated pinned runs (server CPU 0, wrk -t1 -c100 CPU 1)\n{title}",
+fig.suptitle(f"{what}, medians of alternated pinned runs (server CPU 0, wrk -t1 -c100 CPU 1)\n{title}",
              fontsize=10)
 fig.tight_layout()
 fig.savefig(out, dpi=110)

@@ -2,11 +2,11 @@
 # bench/run.sh - mnet's benchmark suite (not part of the tests; see bench/README.md).
 #
 #   bench/run.sh [--quick] [--only LIST] [-n RUNS] [--conns N] [--peers LIST]
-#                [--quiet-wait SECS] [--budget MIN] [--no-plot]
+#                [--http-peers LIST] [--quiet-wait SECS] [--budget MIN] [--no-plot]
 #
 #   --quick      short runs (wrk 3 s, 1 alternation, 256 MiB, 2,000 idle
 #                connections): a smoke test of the suite, not figures to quote
-#   --only LIST  comma-separated subset of: web,pipe,rwdata,conns,tls (default all)
+#   --only LIST  comma-separated subset of: web,pipe,http,rwdata,conns,tls (default all)
 #   -n RUNS      alternations per comparison (default 3; rwdata/tls throughput use 2*RUNS-1)
 #   --conns N    idle connections held open (default 15000; needs ulimit -n > N + 100)
 #   --no-plot    skip the PNG
@@ -20,11 +20,16 @@
 #                prev: the chann_web binary named by PREV_WEB, e.g. one built from
 #                an earlier revision, to check a change for regressions;
 #                luajit, lua54: examples/lua/chann_web.lua under LuaJIT / Lua 5.4)
+#   --http-peers LIST  HTTP servers examples/http_server is compared with
+#                (default limit,nginx,h2o,hyper,beast,httplib; cpp-httplib
+#                cannot pipeline and sits out the plaintext load)
 #   --budget MIN after MIN minutes (default 60) stop waiting and retrying:
 #                finish the remaining measurements as they come
 #
 # Env: PEERS_DIR (peer servers; default bench/out/peers, built with
-#      ../shared/bench/peers/build.sh when missing), SHARED_BENCH (default
+#      ../shared/bench/peers/build.sh when missing), HTTP_PEERS_DIR (the HTTP
+#      section's compiled peers; default bench/out/peers-http, built with
+#      bench/peers/build_http.sh, which also installs nginx and h2o), SHARED_BENCH (default
 #      ../shared/bench beside the repository), SERVER_CPU (0), CLIENT_CPU (1),
 #      PORT (18080).
 #
@@ -32,7 +37,9 @@
 # 127.0.0.1, each run bounded in time; servers are stopped by their PID.
 # Builds into bench/out (git-ignored). Prints a table of figures and ratios,
 # appends them to bench/results/results.csv, writes bench/results/latest.md
-# and bench/results/web.png.
+# and latest-figures.tsv (latest-LIST.md and latest-LIST-figures.tsv for a run
+# with --only LIST, so that a partial run leaves the whole suite's table alone),
+# bench/results/web.png (web, pipe) and bench/results/http.png (http).
 set -u
 set -o pipefail
 
@@ -42,22 +49,25 @@ OUT=$HERE/out
 RES=$HERE/results
 SHARED_BENCH=${SHARED_BENCH:-$(cd "$ROOT/.." && pwd)/shared/bench}
 PEERS_DIR=${PEERS_DIR:-$OUT/peers}
+HTTP_PEERS_DIR=${HTTP_PEERS_DIR:-$OUT/peers-http}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-18080}
 
-QUICK=0 ONLY=web,pipe,rwdata,conns,tls RUNS=3 CONNS=15000 PLOT=1 QUIET_WAIT= BUDGET_MIN=60 WEB_PEERS="limit mio tokio asio luajit lua54"
+QUICK=0 ONLY=web,pipe,http,rwdata,conns,tls RUNS=3 CONNS=15000 PLOT=1 QUIET_WAIT= BUDGET_MIN=60 WEB_PEERS="limit mio tokio asio luajit lua54"
+HTTP_PEERS="limit nginx h2o hyper beast httplib" ONLY_GIVEN=0
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=1 ;;
-    --only) ONLY=$2; shift ;;
+    --only) ONLY=$2; ONLY_GIVEN=1; shift ;;
     -n) RUNS=$2; shift ;;
     --conns) CONNS=$2; shift ;;
     --no-plot) PLOT=0 ;;
     --quiet-wait) QUIET_WAIT=$2; shift ;;
     --budget) BUDGET_MIN=$2; shift ;;
     --peers) WEB_PEERS=${2//,/ }; shift ;;
-    -h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --http-peers) HTTP_PEERS=${2//,/ }; shift ;;
+    -h|--help) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -86,21 +96,36 @@ for t in wrk taskset ss cmake cargo python3 curl; do
   command -v $t >/dev/null || { [ $t = wrk ] || [ $t = taskset ] || die "$t not found"; }
 done
 [ -d "$SHARED_BENCH" ] || die "shared bench kit not found at $SHARED_BENCH (set SHARED_BENCH)"
-if ! [ -x "$PEERS_DIR/epoll_web" ] || ! [ -x "$PEERS_DIR/mio_web" ] || ! [ -x "$PEERS_DIR/tokio_web" ] ||
-   ! [ -x "$PEERS_DIR/asio_web" ] || ! command -v wrk >/dev/null; then
+CHANN_WEB_SECTIONS=0
+for s in web pipe rwdata conns tls; do want $s && CHANN_WEB_SECTIONS=1; done
+if [ "$CHANN_WEB_SECTIONS" = 1 ] && { ! [ -x "$PEERS_DIR/epoll_web" ] || ! [ -x "$PEERS_DIR/mio_web" ] ||
+   ! [ -x "$PEERS_DIR/tokio_web" ] || ! [ -x "$PEERS_DIR/asio_web" ] || ! command -v wrk >/dev/null; }; then
   log "== building the peer servers into $PEERS_DIR ($SHARED_BENCH/peers/build.sh; also installs wrk)"
   "$SHARED_BENCH/peers/build.sh" "$PEERS_DIR" || die "peer build failed"
 fi
-log "== building the benchmark programs (bench/out)"
-GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
-if [ ! -f "$OUT/cmake/CMakeCache.txt" ]; then
-  cmake -S "$HERE" -B "$OUT/cmake" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release >"$WORK/cmake.log" 2>&1 ||
-    { tail -20 "$WORK/cmake.log"; die "cmake configure failed"; }
+if want http; then
+  log "== building the HTTP peers into $HTTP_PEERS_DIR (bench/peers/build_http.sh; installs nginx, h2o, Boost, cpp-httplib)"
+  "$HERE/peers/build_http.sh" "$HTTP_PEERS_DIR" >"$WORK/build_http.log" 2>&1 ||
+    { tail -20 "$WORK/build_http.log"; die "HTTP peer build failed"; }
 fi
-cmake --build "$OUT/cmake" -j "$(nproc)" >>"$WORK/cmake.log" 2>&1 || { tail -30 "$WORK/cmake.log"; die "C++ build failed"; }
+log "== building the benchmark programs (bench/out)"
+if [ "$CHANN_WEB_SECTIONS" = 1 ]; then
+  GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
+  if [ ! -f "$OUT/cmake/CMakeCache.txt" ]; then
+    cmake -S "$HERE" -B "$OUT/cmake" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release >"$WORK/cmake.log" 2>&1 ||
+      { tail -20 "$WORK/cmake.log"; die "cmake configure failed"; }
+  fi
+  cmake --build "$OUT/cmake" -j "$(nproc)" >>"$WORK/cmake.log" 2>&1 || { tail -30 "$WORK/cmake.log"; die "C++ build failed"; }
+fi
 CARGO_TARGET_DIR=$OUT/cargo cargo build --release --locked --quiet --manifest-path "$HERE/rust/Cargo.toml" \
   >"$WORK/cargo.log" 2>&1 || { tail -30 "$WORK/cargo.log"; die "Rust build failed"; }
-CB=$OUT/cmake RB=$OUT/cargo/release
+if want http; then
+  # The server under test: the crate's own example, built by the crate's own
+  # release profile, in a target directory of its own.
+  CARGO_TARGET_DIR=$OUT/cargo-mnet cargo build --release --locked --quiet --manifest-path "$ROOT/Cargo.toml" \
+    --example http_server >"$WORK/cargo-mnet.log" 2>&1 || { tail -30 "$WORK/cargo-mnet.log"; die "examples/http_server build failed"; }
+fi
+CB=$OUT/cmake RB=$OUT/cargo/release MB=$OUT/cargo-mnet/release/examples
 LUA_MODULES=$CB/mnet/lua/modules # mnet's Lua modules (bench/CMakeLists.txt turns MNET_LUA on)
 for p in $WEB_PEERS; do
   case $p in
@@ -229,13 +254,15 @@ peer_cmd() {  # NAME BODYFILE
       echo "env 'LUA_PATH=$ROOT/lua/?.lua;;' 'LUA_CPATH=$LUA_MODULES/?.so;;' $interp $ROOT/examples/lua/chann_web.lua 127.0.0.1:{PORT} $2" ;;
   esac
 }
-web_pair() {  # SECTION PEER BODY SCRIPT SCRIPT_ARGS RUN (one A B alternation)
-  local sec=$1 peer=$2 body=$3 script=$4 sargs=$5 r=$6 dir f who run p99 p99raw rps errs non2xx usreq
+# pair_run SECTION PEER MNET_CMD PEER_CMD URL_PATH SCRIPT SCRIPT_ARGS RUN: one
+# A B alternation of mnet's server and a peer under web_bench.sh (pinned).
+pair_run() {
+  local sec=$1 peer=$2 acmd=$3 bcmd=$4 upath=$5 script=$6 sargs=$7 r=$8 dir f who run p99 p99raw rps errs non2xx usreq
   dir=$WORK/$sec-$peer/r$r.$(date +%s)
   SCRIPT=$script SCRIPT_ARGS=$sargs SERVER_CPU=$SERVER_CPU WRK_CPU=$CLIENT_CPU "$SHARED_BENCH/web_bench.sh" \
-    -m pinned -n 1 -d "$DUR" -p "$PORT" -o "$dir" \
-    -X mnet -A "$CB/chann_web 127.0.0.1:{PORT} $body" -Y "$peer" -B "$(peer_cmd "$peer" "$body")" \
+    -m pinned -n 1 -d "$DUR" -p "$PORT" -u "$upath" -o "$dir" -X mnet -A "$acmd" -Y "$peer" -B "$bcmd" \
     >"$dir.log" 2>&1 || { cat "$dir.log" >&2; die "web_bench.sh failed"; }
+  grep -E 'body bytes per response' "$dir.log" >&2 || true
   grep -E 'pinned +run' "$dir.log" | sed "s/run 1\/1/run $r\/$RUNS/" >&2
   # Our own figures from the raw outputs. web_bench.sh's p99 column is wrk's
   # "99%" line; at high rates wrk itself prints "0.00us" there (its
@@ -265,12 +292,44 @@ web_section() {  # SECTION BODYFILE [WRK_SCRIPT SCRIPT_ARGS]
     mkdir -p "$WORK/$sec-$peer"
     log "== $sec: mnet (chann_web) vs $peer, $RUNS alternations of $DUR each (web_bench.sh -m pinned -n 1)"
     for r in $(seq "$RUNS"); do
-      alternation "$sec-$peer" web_pair "$sec" "$peer" "$body" "$script" "$sargs" "$r"
+      alternation "$sec-$peer" pair_run "$sec" "$peer" "$CB/chann_web 127.0.0.1:{PORT} $body" \
+        "$(peer_cmd "$peer" "$body")" / "$script" "$sargs" "$r"
     done
   done
 }
 if want web; then web_section web "$BODY"; fi
 if want pipe; then web_section pipe "$HELLO" "$SHARED_BENCH/pipeline.lua" 8; fi
+
+# ---- 2b: http: examples/http_server against real HTTP servers ------------------
+# TechEmpower's plaintext (GET /plaintext, pipelined 16 deep) and json (GET
+# /json, one request at a time) tests; every server answers both routes with
+# Server, Date, Content-Type and Content-Length, on keep-alive connections.
+# shellcheck source=peers/http_servers.sh
+. "$HERE/peers/http_servers.sh"
+if want http; then
+  for peer in $HTTP_PEERS; do
+    [ "$peer" != mnet ] && [ -n "$(http_server_cmd "$peer")" ] || die "unknown HTTP peer $peer (limit, nginx, h2o, hyper, beast, httplib)"
+  done
+  for load in plaintext json; do
+    for peer in $HTTP_PEERS; do
+      if http_skips "$load" "$peer"; then
+        log "== $load: $peer left out (it answers only the first of pipelined requests: see bench/README.md)"
+        continue
+      fi
+      mkdir -p "$WORK/$load-$peer"
+      log "== $load: mnet (examples/http_server) vs $peer, $RUNS alternations of $DUR each"
+      for r in $(seq "$RUNS"); do
+        if [ $load = plaintext ]; then
+          alternation "$load-$peer" pair_run "$load" "$peer" "$(http_server_cmd mnet)" \
+            "$(http_server_cmd "$peer")" /plaintext "$SHARED_BENCH/pipeline.lua" 16 "$r"
+        else
+          alternation "$load-$peer" pair_run "$load" "$peer" "$(http_server_cmd mnet)" \
+            "$(http_server_cmd "$peer")" /json "" "" "$r"
+        fi
+      done
+    done
+  done
+fi
 
 # ---- 3: rwdata, 1 GiB echo: mnet's C++ echo server vs a blocking-socket pair --
 rw_one() {  # SECTION WHO CLIENT_EXTRA -- SERVER CMD...
@@ -414,9 +473,10 @@ row() {  # SECTION SERVER METRIC [REF_SECTION REF_SERVER TARGET]
   printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$3" "$v" "${5:+$5}" "${r:-}" "${6:-}" >>"$MD"
   echo "$STAMP,$REV,$MODE,$LOAD0,$LOAD1,$1,$2,$3,$v,$n,${5:-},${r:-}" >>"$CSV"
 }
-for sec in web pipe; do
-  want "$sec" || continue
-  for peer in $WEB_PEERS; do
+for sec in web pipe plaintext json; do
+  case $sec in plaintext|json) want http || continue; peers=$HTTP_PEERS ;;
+               *) want "$sec" || continue; peers=$WEB_PEERS ;; esac
+  for peer in $peers; do
     case $sec-$peer in
       web-limit) tc="≤ 1.02"; tr="≥ 0.98"; tp="≤ 1.1" ;;
       pipe-limit) tc="≤ 1.5"; tr="≥ 0.8"; tp="" ;;
@@ -432,6 +492,8 @@ for sec in web pipe; do
         row "$sec-$peer" mnet p99_ms
         continue ;;
       web-*) tc="< 1"; tr=""; tp="" ;;
+      plaintext-limit) tc="< 1"; tr="≥ 0.8"; tp="" ;;
+      plaintext-*|json-*) tc="< 1"; tr=""; tp="" ;;
       *) tc="≈ 1/3"; tr=""; tp="" ;;
     esac
     row "$sec-$peer" mnet cpu_us_req "$sec-$peer" "$peer" "$tc"
@@ -472,14 +534,15 @@ fi
 { echo; echo "Other work during the kept alternations, % of a CPU:" \
     "$(awk -F'\t' '$1 == "others" && $3 == "others_pct" {v[$2] = v[$2] " " $4} END {for (k in v) printf "%s:%s; ", k, v[k]}' "$FIG")"; } >>"$MD"
 grep -q FAILED "$WORK"/*.client 2>/dev/null && { echo; echo "Some runs FAILED: see $WORK."; } >>"$MD"
-cp "$MD" "$RES/latest.md"
-cp "$FIG" "$RES/latest-figures.tsv"
+LATEST=latest; [ "$ONLY_GIVEN" = 1 ] && LATEST=latest-${ONLY//,/-}
+cp "$MD" "$RES/$LATEST.md"
+cp "$FIG" "$RES/$LATEST-figures.tsv"
 echo
 cat "$MD"
 echo
 echo "raw outputs: $WORK; CSV: $CSV"
 
-if [ "$PLOT" = 1 ] && { want web || want pipe; }; then
+if [ "$PLOT" = 1 ] && { want web || want pipe || want http; }; then
   PY=python3
   if ! $PY -c 'import matplotlib' 2>/dev/null; then
     if ! PYTHONPATH=$OUT/pylib $PY -c 'import matplotlib' 2>/dev/null; then
@@ -487,7 +550,10 @@ if [ "$PLOT" = 1 ] && { want web || want pipe; }; then
       $PY -m pip install -q --target "$OUT/pylib" matplotlib >"$WORK/pip.log" 2>&1 || log "pip install matplotlib failed: no plot"
     fi
   fi
-  PYTHONPATH=$OUT/pylib${PYTHONPATH:+:$PYTHONPATH} $PY "$HERE/plot.py" "$FIG" "$RES/web.png" "$STAMP $REV $MODE" &&
-    echo "plot: $RES/web.png"
+  for set in web http; do
+    case $set in web) want web || want pipe || continue ;; http) want http || continue ;; esac
+    PYTHONPATH=$OUT/pylib${PYTHONPATH:+:$PYTHONPATH} $PY "$HERE/plot.py" "$FIG" "$RES/$set.png" "$STAMP $REV $MODE" "$set" &&
+      echo "plot: $RES/$set.png"
+  done
 fi
 exit 0
