@@ -67,7 +67,7 @@ while [ $# -gt 0 ]; do
     --budget) BUDGET_MIN=$2; shift ;;
     --peers) WEB_PEERS=${2//,/ }; shift ;;
     --http-peers) HTTP_PEERS=${2//,/ }; shift ;;
-    -h|--help) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
