@@ -40,6 +40,8 @@ pub(crate) enum Body {
     /// Exactly this many bytes are left.
     Length(u64),
     Chunked(ChunkedState),
+    /// Everything until the connection closes (a response without framing).
+    UntilClose,
     Done,
 }
 
@@ -68,6 +70,10 @@ impl Body {
                     *self = Body::Done;
                 }
                 Ok(take)
+            }
+            Body::UntilClose => {
+                push(out, input, max)?;
+                Ok(input.len())
             }
             Body::Chunked(state) => {
                 let (used, done) = state.feed(input, out, max)?;

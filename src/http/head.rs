@@ -232,7 +232,7 @@ fn too_long(buf: &[u8], limits: HeadLimits) -> Reject {
 }
 
 /// A Content-Length value: decimal digits only, within u64.
-fn content_length(value: &[u8]) -> Option<u64> {
+pub(crate) fn content_length(value: &[u8]) -> Option<u64> {
     let v = value.trim_ascii();
     if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
         return None;

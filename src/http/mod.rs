@@ -1,6 +1,7 @@
 //! HTTP/1.1 on mnet channels: a server (routes, keep-alive and pipelining,
-//! streamed and file responses, limits and timeouts, strict framing) that
-//! runs on the program's reactor and loop. A layer over the channel API:
+//! streamed and file responses, limits and timeouts, strict framing) and a
+//! client ([`Client`]: keep-alive per origin, `https://` verified, limits and
+//! timeouts), both on the program's reactor and loop. A layer over the channel API:
 //! the reactor knows nothing of HTTP.
 //!
 //! ```no_run
@@ -38,6 +39,7 @@
 //! [`Limits`] has a default.
 
 mod body;
+mod client;
 mod date;
 mod head;
 mod route;
@@ -46,6 +48,7 @@ mod server;
 use std::borrow::Cow;
 use std::net::SocketAddr;
 
+pub use client::{Client, ClientEvent, ClientOptions, ClientResponse, FetchId};
 pub use head::Reject;
 pub use route::RouteId;
 pub use server::{Event, RequestId, Server};

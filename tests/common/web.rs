@@ -66,11 +66,20 @@ impl Web {
     /// One round: poll, hand every message to the server, answer what it
     /// asks.
     pub fn round(&mut self, timeout_ms: i32) {
+        self.round_with(timeout_ms, |_, m| Some(m));
+    }
+
+    /// One round in which `other` (a client on the same reactor) sees each
+    /// message first and gives back those that are not its own.
+    pub fn round_with(&mut self, timeout_ms: i32, mut other: impl FnMut(&mut Reactor, mnet::Msg) -> Option<mnet::Msg>) {
         self.r.poll(timeout_ms).unwrap();
         while let Some(id) = self.later.pop_front() {
             let _ = self.http.respond_bytes(&mut self.r, id, 200, "text/plain", b"answered later\n");
         }
         while let Some(m) = self.r.next() {
+            let Some(m) = other(&mut self.r, m) else {
+                continue;
+            };
             assert!(self.http.handle(&mut self.r, m).is_none(), "every message is the server's: {m:?}");
             self.answer();
         }
