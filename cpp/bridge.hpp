@@ -17,6 +17,21 @@ struct AddrAccess {
     static void clear(ChannAddr &a, std::string error);
 };
 
+// The bridge's number of a TlsConfig's settings.
+struct TlsAccess {
+    static uint64_t id(const TlsConfig &config);
+};
+
+namespace http {
+// Hands pollEvent's HTTP messages (src/ffi/http.rs) to mnet/http.hpp's
+// objects; event numbers as there.
+struct HttpAccess {
+    static const int32_t kRequest = 101, kDrain = 102, kAborted = 103, kResponse = 111, kFailed = 112;
+    static bool isHttp(int32_t event) { return event > 100; }
+    static void deliver(int32_t event, uint64_t id, uint64_t object, uint64_t opaque);
+};
+}  // namespace http
+
 // The bridge's last error as a std::string.
 std::string bridgeError();
 

@@ -326,6 +326,8 @@ struct TlsConfig::Impl {
 
 TlsConfig::TlsConfig() : m_impl(std::make_shared<Impl>()) {}
 
+uint64_t TlsAccess::id(const TlsConfig &config) { return config.m_impl->id; }
+
 bool TlsConfig::set(int what, const std::string &value) {
     if (ffi::tls_config_set(m_impl->id, what, bytes(value)) == 0) return true;
     m_lastError = bridgeError();
@@ -406,6 +408,10 @@ int ChannDispatcher::pollEvent(int milliseconds) {
     }
     ffi::Message m{};
     while (ffi::next(m)) {
+        if (http::HttpAccess::isHttp(m.event)) {
+            http::HttpAccess::deliver(m.event, m.chann, m.accepted, m.opaque);
+            continue;
+        }
         Chann *c = reinterpret_cast<Chann *>(static_cast<uintptr_t>(m.opaque));
         if (c != nullptr) Chann::deliver(c, static_cast<chann_event_t>(m.event), m.accepted, m.err);
     }

@@ -203,6 +203,7 @@ public:
 
 private:
     friend class Chann;
+    friend struct TlsAccess;
     struct Impl;
     bool set(int what, const std::string &value);
     std::shared_ptr<Impl> m_impl;

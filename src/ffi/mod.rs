@@ -37,6 +37,7 @@ mod bridge {
 
     /// An IP socket address in binary form. `ip` holds the 4 bytes of an
     /// IPv4 address (rest zero) or the 16 of an IPv6 one, in network order.
+    #[derive(Default)]
     struct Addr {
         v6: bool,
         ip: [u8; 16],
@@ -120,10 +121,94 @@ mod bridge {
         fn log_next(level: &mut i32, text: &mut String) -> bool;
         fn reactor_stats() -> Vec<ChannStat>;
     }
+
+    /// The limits of an HTTP server (`mnet::http::Limits`).
+    struct HttpLimits {
+        max_head: u64,
+        max_uri: u64,
+        max_headers: u64,
+        max_body: u64,
+        head_timeout_ms: u64,
+        body_timeout_ms: u64,
+        keep_alive_ms: u64,
+        max_pipelined: u64,
+    }
+
+    /// The options of an HTTP client (`mnet::http::ClientOptions`).
+    struct HttpClientOptions {
+        max_body: u64,
+        max_head: u64,
+        max_headers: u64,
+        connect_timeout_ms: u64,
+        response_timeout_ms: u64,
+        idle_timeout_ms: u64,
+        max_per_origin: u64,
+    }
+
+    /// A header field, or a route parameter.
+    struct HttpHeader {
+        name: String,
+        value: String,
+    }
+
+    /// A request as the C++ face copies it out.
+    struct HttpRequestData {
+        /// The route's number, -1 for the fallback.
+        route: i64,
+        method: String,
+        target: String,
+        path: String,
+        query: String,
+        minor: u8,
+        upgrade: bool,
+        headers: Vec<HttpHeader>,
+        params: Vec<HttpHeader>,
+        body: Vec<u8>,
+        peer: Addr,
+    }
+
+    /// A client's response, or (status 0) its failure.
+    struct HttpResponseData {
+        status: u16,
+        reason: String,
+        minor: u8,
+        headers: Vec<HttpHeader>,
+        body: Vec<u8>,
+        error: String,
+    }
+
+    // HTTP servers and clients: bodies in ffi/http.rs.
+    extern "Rust" {
+        fn http_server_new(limits: &HttpLimits, opaque: u64) -> u64;
+        fn http_server_free(id: u64);
+        fn http_server_route(id: u64, method: &[u8], pattern: &[u8]) -> i64;
+        fn http_server_set_name(id: u64, name: &[u8]) -> i32;
+        fn http_server_listen(id: u64, addr: &[u8], tls: u64, out: &mut Addr) -> i32;
+        fn http_request(id: u64, req: u64, out: &mut HttpRequestData) -> i32;
+        fn http_query_param(query: &[u8], name: &[u8], out: &mut String) -> bool;
+        fn http_respond(id: u64, req: u64, status: u16, headers: &[HttpHeader], body: &[u8]) -> i32;
+        fn http_respond_file(id: u64, req: u64, path: &[u8], content_type: &[u8]) -> i32;
+        fn http_respond_stream(id: u64, req: u64, status: u16, headers: &[HttpHeader]) -> i32;
+        fn http_write_chunk(id: u64, req: u64, data: &[u8]) -> i32;
+        fn http_end_stream(id: u64, req: u64) -> i32;
+        fn http_queued(id: u64, req: u64) -> i64;
+        fn http_server_stop(id: u64) -> i32;
+        fn http_server_stopped(id: u64) -> bool;
+        fn http_server_connections(id: u64) -> i64;
+        fn http_client_new(options: &HttpClientOptions, opaque: u64) -> u64;
+        fn http_client_free(id: u64);
+        fn http_client_set_tls(id: u64, tls: u64) -> i32;
+        fn http_client_fetch(id: u64, method: &[u8], url: &[u8], headers: &[HttpHeader], body: &[u8]) -> u64;
+        fn http_client_cancel(id: u64, fetch: u64);
+        fn http_client_pending(id: u64) -> i64;
+        fn http_client_take(id: u64, fetch: u64, out: &mut HttpResponseData) -> i32;
+    }
 }
 
+mod http;
 mod services;
 use crate::local::{self, with, with_faces, with_id, with_owner, Outcome};
+use http::*;
 use services::*;
 
 use bridge::{Addr, Message};
@@ -342,20 +427,35 @@ fn poll(timeout_ms: i32) -> i32 {
     })
 }
 
+/// The next message for the C++ face: an HTTP object's event first (see
+/// ffi/http.rs), else the reactor's next message that no HTTP object keeps.
 fn next(msg: &mut Message) -> bool {
     guard(false, || {
         with_faces(|r, faces| {
-            Ok(match faces.next_cxx(r) {
-                Some(m) => {
-                    msg.event = m.event as i32;
-                    msg.chann = m.chann.to_raw();
-                    msg.accepted = m.accepted.to_raw();
-                    msg.err = m.err;
-                    msg.opaque = m.opaque;
-                    true
+            loop {
+                if let Some((event, id, object, opaque)) = http::next_event() {
+                    *msg = Message {
+                        event,
+                        chann: id,
+                        accepted: object,
+                        err: 0,
+                        opaque,
+                    };
+                    return Ok(true);
                 }
-                None => false,
-            })
+                let Some(m) = faces.next_cxx(r) else {
+                    return Ok(false);
+                };
+                let Some(m) = http::take(r, m) else {
+                    continue;
+                };
+                msg.event = m.event as i32;
+                msg.chann = m.chann.to_raw();
+                msg.accepted = m.accepted.to_raw();
+                msg.err = m.err;
+                msg.opaque = m.opaque;
+                return Ok(true);
+            }
         })
     })
 }

@@ -166,10 +166,7 @@ impl<'a> Request<'a> {
     /// The first query parameter named `name`, percent-decoded ('+' is a
     /// space), or `None`.
     pub fn query_param(&self, name: &str) -> Option<Cow<'a, str>> {
-        self.query().split('&').find_map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(k).as_ref() == name).then(|| decode(v))
-        })
+        query_param(self.query(), name)
     }
 
     /// The value of the first header named `name` (any case).
@@ -207,6 +204,13 @@ impl<'a> Request<'a> {
             .map(|(_, r)| text(self.slice(r)))
     }
 
+    /// Every route parameter: (name, value), in the pattern's order.
+    pub fn params(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
+        self.params
+            .iter()
+            .filter_map(|(i, r)| Some((self.router.param_name(self.route, *i)?, text(self.slice(r)))))
+    }
+
     /// 0 for HTTP/1.0, 1 for HTTP/1.1.
     pub fn minor_version(&self) -> u8 {
         self.head.minor
@@ -222,6 +226,15 @@ impl<'a> Request<'a> {
     pub fn peer(&self) -> Option<SocketAddr> {
         self.peer
     }
+}
+
+/// The first parameter named `name` of a query string (`a=1&b=2`),
+/// percent-decoded ('+' is a space), or `None`.
+pub fn query_param<'a>(query: &'a str, name: &str) -> Option<Cow<'a, str>> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (decode(k).as_ref() == name).then(|| decode(v))
+    })
 }
 
 /// Percent-decoding ('+' as space); bad escapes stay as they are.

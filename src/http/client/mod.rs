@@ -92,6 +92,22 @@ pub struct FetchId {
     gen: u32,
 }
 
+impl FetchId {
+    /// The id as one number, e.g. to cross into C or C++.
+    pub const fn to_raw(self) -> u64 {
+        ((self.gen as u64) << 32) | self.slot as u64
+    }
+
+    /// Rebuilds an id from [`FetchId::to_raw`]; a made-up number names no
+    /// request.
+    pub const fn from_raw(raw: u64) -> FetchId {
+        FetchId {
+            slot: raw as u32,
+            gen: (raw >> 32) as u32,
+        }
+    }
+}
+
 /// A complete response.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClientResponse {
@@ -293,7 +309,7 @@ impl Client {
         }
         req.extend_from_slice(b"\r\n");
         req.extend_from_slice(body);
-        self.next_gen = self.next_gen.wrapping_add(1);
+        self.next_gen = self.next_gen.wrapping_add(1).max(1);
         let gen = self.next_gen;
         let slot = self.fetches.insert(Fetch {
             gen,

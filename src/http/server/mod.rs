@@ -33,6 +33,22 @@ pub struct RequestId {
     gen: u32,
 }
 
+impl RequestId {
+    /// The id as one number, e.g. to cross into C or C++.
+    pub const fn to_raw(self) -> u64 {
+        ((self.gen as u64) << 32) | self.slot as u64
+    }
+
+    /// Rebuilds an id from [`RequestId::to_raw`]; a made-up number names
+    /// no request (calls with it fail).
+    pub const fn from_raw(raw: u64) -> RequestId {
+        RequestId {
+            slot: raw as u32,
+            gen: (raw >> 32) as u32,
+        }
+    }
+}
+
 /// What the server has for the program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -308,6 +324,22 @@ impl Server {
                 let _ = r.close(t);
             }
         }
+    }
+
+    /// Closes every listener and connection at once; requests in progress
+    /// are dropped without events. The server may listen again afterwards.
+    pub fn close(&mut self, r: &mut Reactor) {
+        for l in self.listeners.drain(..) {
+            let _ = r.close(l);
+        }
+        for (h, _) in self.conns.drain() {
+            let _ = r.close(h);
+        }
+        if let Some(t) = self.tick.take() {
+            let _ = r.close(t);
+        }
+        self.reqs.clear();
+        self.events.clear();
     }
 
     /// Whether a stopped server has no connection left.
