@@ -1,7 +1,8 @@
 //! The HTTP/1.1 server against real clients (curl) and raw sockets: routes,
 //! keep-alive reuse, chunked uploads and responses, 100-continue, HEAD,
 //! pipelining in order, a request one byte at a time, every framing and
-//! limit rule, slow heads, abandoned bodies, many connections. After each
+//! limit rule, slow heads, abandoned bodies, many connections, HTTPS with the
+//! test CA. After each
 //! refused request, a normal one is answered.
 
 mod common;
@@ -229,4 +230,23 @@ fn a_thousand_keep_alive_connections_at_once() {
     assert_eq!(web.http.connections(), N, "all kept alive");
     drop(clients);
     web.serve_until("the closes", |w| w.http.connections() == 0);
+}
+
+#[test]
+fn curl_over_https_with_the_test_ca() {
+    let pki = common::certs::pki(&["localhost", "127.0.0.1"]);
+    let mut web = Web::with_tls(Limits::default(), Some(common::certs::server_config(&pki)));
+    let dir = std::env::temp_dir().join(format!("mnet-https-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let url = format!("https://localhost:{}/json", web.addr.port());
+    let ca_arg = ca.to_str().unwrap().to_owned();
+    let out = web.run(Command::new("curl").args(["-sS", "--max-time", "20", "--cacert", &ca_arg, &url, &url]));
+    assert!(out.status.success(), "curl: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), r#"{"message":"Hello, World!"}"#.repeat(2));
+    // Without the CA, curl refuses the server's certificate.
+    let out = web.run(Command::new("curl").args(["-sS", "--max-time", "20", &url]));
+    assert!(!out.status.success(), "curl trusted a certificate it should not");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
