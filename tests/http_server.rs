@@ -2,8 +2,7 @@
 //! keep-alive reuse, chunked uploads and responses, 100-continue, HEAD,
 //! pipelining in order, a request one byte at a time, every framing and
 //! limit rule, slow heads, abandoned bodies, many connections, HTTPS with the
-//! test CA. After each
-//! refused request, a normal one is answered.
+//! test CA. After each refused request, a normal one is answered.
 
 mod common;
 
