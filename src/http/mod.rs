@@ -38,6 +38,28 @@
 //! malformed headers, a missing Host are refused), and every limit of
 //! [`Limits`] has a default.
 
+/// `to_raw`/`from_raw` for an id of a slot and a generation (`RequestId`,
+/// `FetchId`): one number, e.g. to cross into C or C++.
+macro_rules! raw_id {
+    ($t:ident) => {
+        impl $t {
+            /// The id as one number, e.g. to cross into C or C++.
+            pub const fn to_raw(self) -> u64 {
+                ((self.gen as u64) << 32) | self.slot as u64
+            }
+
+            /// Rebuilds an id from `to_raw`; a made-up number names
+            /// nothing (calls with it fail).
+            pub const fn from_raw(raw: u64) -> $t {
+                $t {
+                    slot: raw as u32,
+                    gen: (raw >> 32) as u32,
+                }
+            }
+        }
+    };
+}
+
 mod body;
 mod client;
 mod date;

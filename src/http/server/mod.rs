@@ -33,21 +33,7 @@ pub struct RequestId {
     gen: u32,
 }
 
-impl RequestId {
-    /// The id as one number, e.g. to cross into C or C++.
-    pub const fn to_raw(self) -> u64 {
-        ((self.gen as u64) << 32) | self.slot as u64
-    }
-
-    /// Rebuilds an id from [`RequestId::to_raw`]; a made-up number names
-    /// no request (calls with it fail).
-    pub const fn from_raw(raw: u64) -> RequestId {
-        RequestId {
-            slot: raw as u32,
-            gen: (raw >> 32) as u32,
-        }
-    }
-}
+raw_id!(RequestId);
 
 /// What the server has for the program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
