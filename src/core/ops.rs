@@ -202,6 +202,20 @@ impl Reactor {
     /// channel; `Ok(None)` when none is waiting. A datagram longer than `buf`
     /// is cut to fit.
     pub fn recv_from(&mut self, h: Handle, buf: &mut [u8]) -> Result<Option<(usize, SocketAddr)>> {
+        self.datagram_in(h, buf, false)
+    }
+
+    /// The sender of the datagram waiting on a UDP channel, which stays
+    /// queued for the next read; `Ok(None)` when none is waiting. Errors as
+    /// [`Reactor::recv_from`] (a socket error is reported once, by whichever
+    /// call meets it).
+    pub(crate) fn peek_sender(&mut self, h: Handle) -> Result<Option<SocketAddr>> {
+        Ok(self.datagram_in(h, &mut [], true)?.map(|(_, from)| from))
+    }
+
+    /// Reads the next datagram into `buf`, or with `peek` copies it without
+    /// taking it (and counts nothing).
+    fn datagram_in(&mut self, h: Handle, buf: &mut [u8], peek: bool) -> Result<Option<(usize, SocketAddr)>> {
         let c = self.get_mut(h)?;
         if !c.kind.is_datagram() {
             return Err(Error::WrongKind {
@@ -216,11 +230,14 @@ impl Reactor {
             });
         };
         loop {
-            return match s.recv_from(buf) {
+            let got = if peek { s.peek_from(buf) } else { s.recv_from(buf) };
+            return match got {
                 Ok((n, from)) => {
-                    c.received += n as u64;
-                    c.taken = true;
-                    c.touch();
+                    if !peek {
+                        c.received += n as u64;
+                        c.taken = true;
+                        c.touch();
+                    }
                     Ok(Some((n, from)))
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
