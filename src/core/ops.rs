@@ -170,7 +170,7 @@ impl Reactor {
         let c = self.get_mut(h)?;
         if !c.can_recv() {
             return Err(Error::WrongState {
-                op: "recv on",
+                op: "receive on",
                 state: c.state,
             });
         }
@@ -219,13 +219,13 @@ impl Reactor {
         let c = self.get_mut(h)?;
         if !c.kind.is_datagram() {
             return Err(Error::WrongKind {
-                op: "recv_from",
+                op: "receive a datagram",
                 kind: c.kind,
             });
         }
         let Some(Sock::Udp(s)) = &c.sock else {
             return Err(Error::WrongState {
-                op: "recv_from on",
+                op: "receive a datagram on",
                 state: c.state,
             });
         };
@@ -277,7 +277,7 @@ impl Reactor {
         }
         if c.write_shut() {
             return Err(Error::WrongState {
-                op: "send after shutdown_write on",
+                op: "send after a write shutdown on",
                 state: c.state,
             });
         }
@@ -329,7 +329,7 @@ impl Reactor {
         let c = self.get(h)?;
         if !c.kind.is_datagram() {
             return Err(Error::WrongKind {
-                op: "send_to",
+                op: "send a datagram",
                 kind: c.kind,
             });
         }
@@ -478,15 +478,19 @@ impl Reactor {
 
     fn sock_addr(&self, h: Handle, peer: bool) -> Result<SocketAddr> {
         let c = self.get(h)?;
-        let op = if peer { "peer address of" } else { "local address of" };
+        let (op, call) = if peer {
+            ("read the peer address of", "getpeername")
+        } else {
+            ("read the local address of", "getsockname")
+        };
         let Some(s) = &c.sock else {
             return Err(Error::WrongState { op, state: c.state });
         };
         let s = s.as_ref();
         let a = if peer { s.peer_addr() } else { s.local_addr() };
-        let a = a.map_err(|e| Error::io(op, e))?;
+        let a = a.map_err(|e| Error::io(call, e))?;
         a.as_socket()
-            .ok_or_else(|| Error::io(op, std::io::Error::other("not an IP address")))
+            .ok_or_else(|| Error::io(call, std::io::Error::other("not an IP address")))
     }
 
     /// Sets SO_SNDBUF and SO_RCVBUF to `bytes` on the channel's socket now
