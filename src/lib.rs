@@ -100,7 +100,7 @@ mod tls;
 #[doc(hidden)]
 pub mod internals {
     pub use crate::core::timer::{Entry, TimerSlot, Timers};
-    pub use crate::core::wheel::{Deadline, Fired, Wheel, TICK_US};
+    pub use crate::core::wheel::{Deadline, Entry as WheelEntry, Wheel, TICK_US};
 }
 pub use self::core::chann::{Kind, State};
 pub use self::core::event::{Event, Msg};

@@ -427,7 +427,7 @@ impl Reactor {
         t.running = true;
         t.listener = listener;
         t.listener_epoch = epoch;
-        self.deadlines.schedule(&mut t.deadline, nh, now.saturating_add(timeout));
+        self.deadlines.arm(&mut t.deadline, nh, now.saturating_add(timeout));
         let pending = &mut self.channs[listener.index()].tls_state().pending;
         pending.push_back(nh);
         if pending.len() > cap {
@@ -457,7 +457,7 @@ impl Reactor {
             s.write_records(sendq);
         }
         let timeout = t.handshake_us;
-        self.deadlines.schedule(&mut t.deadline, h, now.saturating_add(timeout));
+        self.deadlines.arm(&mut t.deadline, h, now.saturating_add(timeout));
         self.tls_handshake_step(h);
     }
 
