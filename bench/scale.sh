@@ -86,7 +86,7 @@ snap() { # name: the kernel's view of memory and sockets now
 meminfo() { awk -v k="$2:" '$1 == k {print $2}' "$OUT/$1.meminfo"; } # kB
 tcp_pages() { awk '$1 == "TCP:" {for (i = 2; i < NF; i++) if ($i == "mem") print $(i + 1)}' "$OUT/$1.sockstat"; }
 worker_pids() { tail -n +2 "$OUT/server.pids"; }
-sum_rss_kb() { for p in $(worker_pids); do awk '/^VmRSS:/ {print $2}' "/proc/$p/status"; done | awk '{s += $1} END {print s}'; }
+sum_rss_kb() { for p in "$@"; do awk '/^VmRSS:/ {print $2}' "/proc/$p/status"; done | awk '{s += $1} END {print s + 0}'; }
 sum_cpu_ticks() { for p in $(worker_pids); do awk '{print $14 + $15}' "/proc/$p/stat"; done | awk '{s += $1} END {print s}'; }
 worker_sum() { cat "$OUT"/status.worker.* | awk -v k="$1" '{for (i = 1; i < NF; i++) if ($i == k) s += $(i + 1)} END {print s + 0}'; }
 now() { date +%s.%N; }
@@ -104,7 +104,7 @@ for _ in $(seq 100); do
   sleep 0.2
 done
 [ "$n" -eq "$WORKERS" ] || { echo "scale.sh: the workers did not start" >&2; exit 1; }
-RSS0=$(sum_rss_kb)
+RSS0=$(sum_rss_kb $(worker_pids))
 HEAP0=$(worker_sum heap_bytes)
 
 # --- phase 1: open every connection, one request each ---
@@ -127,7 +127,8 @@ ERR1=$(cat "$OUT"/status.client.* | awk '$1 == "ready" {s += $7} END {print s}')
 sleep 2 # the workers' status files are rewritten once a second
 HELD=$(worker_sum conns)
 snap after
-RSS1=$(sum_rss_kb)
+RSS1=$(sum_rss_kb $(worker_pids))
+CLIENT_RSS=$(sum_rss_kb "${PIDS[@]}")
 HEAP1=$(worker_sum heap_bytes)
 
 # --- the idle server ---
@@ -151,7 +152,7 @@ say "load after: $(uptime)"
 # --- the figures ---
 TICK=$(getconf CLK_TCK)
 awk -v total="$TOTAL" -v opened="$OPENED" -v held="$HELD" -v t0="$T0" -v t1="$T1" \
-  -v rss0="$RSS0" -v rss1="$RSS1" -v heap0="$HEAP0" -v heap1="$HEAP1" \
+  -v rss0="$RSS0" -v rss1="$RSS1" -v heap0="$HEAP0" -v heap1="$HEAP1" -v crss="$CLIENT_RSS" -v clients="$CLIENTS" \
   -v slab0="$(meminfo before Slab)" -v slab1="$(meminfo after Slab)" \
   -v pt0="$(meminfo before PageTables)" -v pt1="$(meminfo after PageTables)" \
   -v avail0="$(meminfo before MemAvailable)" -v avail1="$(meminfo after MemAvailable)" \
@@ -162,16 +163,21 @@ awk -v total="$TOTAL" -v opened="$OPENED" -v held="$HELD" -v t0="$T0" -v t1="$T1
   printf "connections: %d opened by the clients, %d held by the server (target %d)\n", opened, held, total
   printf "open: %.1f s for all of them, %.0f connections/s (connect, request, answer)\n", t1 - t0, opened / (t1 - t0)
   printf "server user space: RSS +%.1f MiB over %d workers = %.0f B per connection; heap +%.0f B per connection\n", (rss1 - rss0) / 1024, workers, (rss1 - rss0) * 1024 / n, (heap1 - heap0) / n
+  printf "client user space: RSS %.1f MiB over %d processes = %.0f B per connection\n", crss / 1024, clients, crss * 1024 / n
   printf "kernel, both ends of each connection: slab +%.0f MiB = %.0f B per connection; TCP buffers (sockstat mem) +%d pages = %.0f B; page tables +%.0f B\n", (slab1 - slab0) / 1024, (slab1 - slab0) * 1024 / n, tcp1 - tcp0, (tcp1 - tcp0) * 4096 / n, (pt1 - pt0) * 1024 / n
   printf "machine: MemAvailable -%.0f MiB = %.0f B per connection (servers, clients and kernel; other users of the machine too)\n", (avail0 - avail1) / 1024, (avail0 - avail1) * 1024 / n
   printf "idle server CPU: %.2f%% of one core (%d ticks of %d workers in %.1f s)\n", 100 * (c1 - c0) / tick / (i1 - i0), c1 - c0, workers, i1 - i0
   printf "errors: %d opening, %d in all at the clients, %d at the server (resets, idle timeouts)\n", err1, errors, serr
   printf "second request: answered on %d of %d connections\n", answered, held
 }' | tee -a "$REPORT"
-say "slab caches that grew by more than 16 B per connection (B per connection):"
+say "slab caches that grew by more than 16 B per connection (B per connection, both ends):"
 awk -v n="$HELD" 'FNR == NR {if (NF > 5) b[$1] = $2 * $4; next}
   NF > 5 && $1 != "#" {d = ($2 * $4 - b[$1]) / n; if (d > 16) printf "  %-24s %6.0f\n", $1, d}' \
-  "$OUT/before.slabinfo" "$OUT/after.slabinfo" | sort -k2 -n -r | tee -a "$REPORT"
+  "$OUT/before.slabinfo" "$OUT/after.slabinfo" | sort -k2 -n -r | tee "$OUT/slab.txt" | tee -a "$REPORT"
+# The caches a socket's own objects live in; the rest (e.g. proc_inode_cache)
+# also moves with whatever else the machine does.
+say "of which the sockets' caches (TCP, sock_inode_cache, dentry, filp, eventpoll, ep_head, lsm_*):" \
+  "$(awk '$1 ~ /^(TCP|sock_inode_cache|dentry|filp|eventpoll_|ep_head|lsm_)/ {s += $2} END {print s + 0}' "$OUT/slab.txt") B per connection"
 
 if ((HELD != TOTAL || ANSWERED != TOTAL || ERRORS != 0 || SERVER_ERRORS != 0 || FAILED != 0)); then
   say "FAIL"
