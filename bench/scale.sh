@@ -8,8 +8,9 @@
 # SO_REUSEPORT port (127.0.0.1:$PORT); each answers every request head with
 # a fixed 2-byte response and arms an idle timeout ($IDLE_TIMEOUT_MS, 10 min
 # by default) on every connection. Clients: bench/rust/src/bin/scale_client.rs,
-# each from its own loopback source address (127.1.0.1, 127.1.0.2, ...), so
-# the 4-tuple space is not the limit. Every connection sends one request,
+# each from its own loopback source addresses (127.1.0.1, 127.1.0.2, ...;
+# at most half the ephemeral port range each, see scale_client.rs), so the
+# 4-tuple space is not the limit. Every connection sends one request,
 # reads the answer and stays idle; after IDLE_SECONDS of measuring the idle
 # server, every connection sends a second request and must be answered.
 #
@@ -55,15 +56,17 @@ say "limits: ulimit -n hard $HARD (soft raised to it), fs.nr_open $(cat /proc/sy
 # them by a hash of the 4-tuple: leave a tenth of its descriptors spare.
 PER_WORKER=$((HARD * 9 / 10))
 PER_CLIENT=$((HARD - 100))
-PORTS=$((PORT_HI - PORT_LO + 1))
-((PER_CLIENT > PORTS * 9 / 10)) && PER_CLIENT=$((PORTS * 9 / 10))
+# connect() takes even ephemeral ports first: a source address serves
+# at most 90 % of them before each connect slows to a scan of the range.
+PER_SOURCE=$(((PORT_HI - PORT_LO + 1) / 2 * 9 / 10))
+SOURCES_PER_CLIENT=$(((PER_CLIENT + PER_SOURCE - 1) / PER_SOURCE))
 WORKERS=$(((TOTAL + PER_WORKER - 1) / PER_WORKER))
 CLIENTS=$(((TOTAL + PER_CLIENT - 1) / PER_CLIENT))
-if ((2 * TOTAL + 10000 > FILE_MAX || CLIENTS > 250 * 250)); then
+if ((2 * TOTAL + 10000 > FILE_MAX || CLIENTS * SOURCES_PER_CLIENT > 250 * 250)); then
   echo "scale.sh: $TOTAL connections need more than fs.file-max ($FILE_MAX) allows" >&2
   exit 1
 fi
-say "run: $TOTAL connections, $WORKERS server workers, $CLIENTS client processes (one source address each), idle timeout $IDLE_TIMEOUT_MS ms"
+say "run: $TOTAL connections, $WORKERS server workers, $CLIENTS client processes ($SOURCES_PER_CLIENT source addresses each), idle timeout $IDLE_TIMEOUT_MS ms"
 
 PIDS=()
 SERVER=
@@ -111,7 +114,10 @@ HEAP0=$(worker_sum heap_bytes)
 T0=$(now)
 for ((i = 0; i < CLIENTS; i++)); do
   n=$((TOTAL / CLIENTS + (i < TOTAL % CLIENTS ? 1 : 0)))
-  src="127.1.$((i / 250)).$((i % 250 + 1))"
+  src=
+  for ((k = i * SOURCES_PER_CLIENT; k < (i + 1) * SOURCES_PER_CLIENT; k++)); do
+    src="$src${src:+,}127.1.$((k / 250)).$((k % 250 + 1))"
+  done
   "$BIN/scale_client" "127.0.0.1:$PORT" "$src" "$n" "$OUT/status.client.$i" "$TIMEOUT_S" 2>"$OUT/log.client.$i" &
   PIDS+=($!)
 done
