@@ -134,9 +134,8 @@ impl Timers {
         }
     }
 
-    /// Entries on the heap, dead ones included.
-    #[cfg(any(test, feature = "internals"))]
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.heap.len()
     }
 }

@@ -191,14 +191,14 @@ impl Wheel {
     }
 
     /// Armed claims.
-    #[cfg(any(test, feature = "internals"))]
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.live
     }
 
     /// Entries held, dead ones included.
-    #[cfg(any(test, feature = "internals"))]
-    pub fn held(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn held(&self) -> usize {
         self.held
     }
 

@@ -201,8 +201,8 @@ fn run<S: Structure>(n: usize, seed: u64) -> [f64; 5] {
     }
     let cancel = per(t);
 
-    for i in 0..n {
-        s.arm(&mut slots, i, now, when[i]);
+    for (i, &w) in when.iter().enumerate() {
+        s.arm(&mut slots, i, now, w);
     }
     let t = cpu_ns();
     let mut fired = 0;
