@@ -8,16 +8,18 @@
 //! [`Server::next_event`] and answers requests with [`Server::respond`] (at
 //! once, or later from any event of the same loop).
 
+mod conns;
 mod read;
 mod write;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::Read;
 use std::net::SocketAddr;
 
 use slab::Slab;
 
+use self::conns::Conns;
 use super::body::Body;
 use super::date::DateCache;
 use super::head::{self, Framing, Head, HeadLimits, Parsed, Reject};
@@ -102,6 +104,23 @@ struct Conn {
     peer: Option<SocketAddr>,
 }
 
+impl Conn {
+    /// A connection just accepted: idle until `deadline`.
+    fn new(deadline: u64, peer: Option<SocketAddr>) -> Conn {
+        Conn {
+            buf: Vec::new(),
+            reading: Reading::Head,
+            queue: VecDeque::new(),
+            clock: Clock::Idle,
+            deadline,
+            paused: false,
+            peer_done: false,
+            shut: false,
+            peer,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 enum Out {
     /// Nothing written yet.
@@ -145,7 +164,7 @@ pub struct Server {
     name: String,
     listeners: Vec<Handle>,
     tick: Option<Handle>,
-    conns: HashMap<Handle, Conn>,
+    conns: Conns,
     reqs: Slab<Req>,
     next_gen: u32,
     events: VecDeque<Event>,
@@ -171,7 +190,7 @@ impl Server {
             name: "mnet".to_owned(),
             listeners: Vec::new(),
             tick: None,
-            conns: HashMap::new(),
+            conns: Conns::default(),
             reqs: Slab::new(),
             next_gen: 0,
             events: VecDeque::new(),
@@ -226,7 +245,7 @@ impl Server {
     /// Takes `m` if it belongs to one of the server's channels (acting on
     /// it), or gives it back.
     pub fn handle(&mut self, r: &mut Reactor, m: Msg) -> Option<Msg> {
-        if self.conns.contains_key(&m.chann) {
+        if self.conns.contains(m.chann) {
             match m.event {
                 ChannEvent::Recv => self.readable(r, m.chann),
                 ChannEvent::Send => self.drained(r, m.chann),
@@ -257,7 +276,7 @@ impl Server {
     /// The request `id`, while it is live.
     pub fn request(&self, id: RequestId) -> Option<Request<'_>> {
         let req = self.req(id)?;
-        let peer = self.conns.get(&req.conn).and_then(|c| c.peer);
+        let peer = self.conns.get(req.conn).and_then(|c| c.peer);
         Some(Request::new(&req.buf, &req.head, req.route, &req.params, req.path_end, &self.router, peer))
     }
 
@@ -291,7 +310,7 @@ impl Server {
             .conns
             .iter()
             .filter(|(_, c)| c.queue.is_empty() && matches!(c.reading, Reading::Head))
-            .map(|(&h, _)| h)
+            .map(|(h, _)| h)
             .collect();
         for h in idle {
             let _ = r.close(h);
@@ -348,26 +367,13 @@ impl Server {
         // Half-close: a client that finishes sending still gets its answers.
         let _ = r.set_half_close(h, true);
         let peer = r.peer_addr(h).ok();
-        let now = crate::now_micros();
-        self.conns.insert(
-            h,
-            Conn {
-                buf: Vec::new(),
-                reading: Reading::Head,
-                queue: VecDeque::new(),
-                clock: Clock::Idle,
-                deadline: now.saturating_add(self.limits.keep_alive_ms.saturating_mul(1000)),
-                paused: false,
-                peer_done: false,
-                shut: false,
-                peer,
-            },
-        );
+        let deadline = crate::now_micros().saturating_add(self.limits.keep_alive_ms.saturating_mul(1000));
+        self.conns.insert(h, Conn::new(deadline, peer));
     }
 
     /// The client finished sending: answer what it asked, then close.
     fn peer_finished(&mut self, r: &mut Reactor, h: Handle) {
-        let Some(c) = self.conns.get_mut(&h) else {
+        let Some(c) = self.conns.get_mut(h) else {
             return;
         };
         c.peer_done = true;
@@ -379,7 +385,7 @@ impl Server {
 
     /// A connection is gone: its unanswered requests are aborted.
     fn drop_conn(&mut self, r: &mut Reactor, h: Handle) {
-        let Some(c) = self.conns.remove(&h) else {
+        let Some(c) = self.conns.remove(h) else {
             return;
         };
         let _ = r.close(h);
@@ -406,7 +412,7 @@ impl Server {
             .conns
             .iter()
             .filter(|(_, c)| c.clock != Clock::Busy && c.deadline <= now)
-            .map(|(&h, c)| (h, c.clock))
+            .map(|(h, c)| (h, c.clock))
             .collect();
         for (h, clock) in due {
             match clock {

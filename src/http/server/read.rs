@@ -5,7 +5,7 @@ use super::*;
 
 impl Server {
     pub(super) fn readable(&mut self, r: &mut Reactor, h: Handle) {
-        let Some(c) = self.conns.get_mut(&h) else {
+        let Some(c) = self.conns.get_mut(h) else {
             return;
         };
         let cap = self.limits.max_head.max(READ_CHUNK) + READ_CHUNK;
@@ -40,7 +40,7 @@ impl Server {
     pub(super) fn parse(&mut self, r: &mut Reactor, h: Handle) {
         let limits = self.limits;
         loop {
-            let Some(c) = self.conns.get_mut(&h) else {
+            let Some(c) = self.conns.get_mut(h) else {
                 return;
             };
             if c.paused || matches!(c.reading, Reading::Closing) {
@@ -75,7 +75,7 @@ impl Server {
                     }
                 }
                 Reading::Body(id, mut body) => {
-                    let Some(c) = self.conns.get_mut(&h) else {
+                    let Some(c) = self.conns.get_mut(h) else {
                         return;
                     };
                     if c.buf.is_empty() {
@@ -106,7 +106,7 @@ impl Server {
     /// A complete head at the front of the connection's buffer: a request.
     pub(super) fn new_request(&mut self, r: &mut Reactor, h: Handle, head: Head) {
         let mut buf = self.take_buf();
-        let Some(c) = self.conns.get_mut(&h) else {
+        let Some(c) = self.conns.get_mut(h) else {
             return;
         };
         buf.extend_from_slice(&c.buf[..head.len]);
@@ -142,7 +142,7 @@ impl Server {
             internal: false,
         });
         let id = RequestId { slot: slot as u32, gen };
-        let c = self.conns.get_mut(&h).expect("the connection is there");
+        let c = self.conns.get_mut(h).expect("the connection is there");
         c.queue.push_back(id);
         if close {
             c.reading = Reading::Closing;
@@ -165,7 +165,7 @@ impl Server {
         }
         if close {
             // Reading goes on only for the body of this, the last request.
-            if let Some(c) = self.conns.get_mut(&h) {
+            if let Some(c) = self.conns.get_mut(h) {
                 if matches!(c.reading, Reading::Head) {
                     c.reading = Reading::Closing;
                 }
@@ -175,7 +175,7 @@ impl Server {
 
     pub(super) fn start_body(&mut self, r: &mut Reactor, h: Handle, expect_continue: bool) {
         let limits = self.limits;
-        let Some(c) = self.conns.get_mut(&h) else {
+        let Some(c) = self.conns.get_mut(h) else {
             return;
         };
         c.clock = Clock::Body;
@@ -188,7 +188,7 @@ impl Server {
     /// A request is complete: the program hears of it.
     pub(super) fn ready(&mut self, id: RequestId) {
         if let Some(q) = self.reqs.get(id.slot as usize) {
-            if let Some(c) = self.conns.get_mut(&q.conn) {
+            if let Some(c) = self.conns.get_mut(q.conn) {
                 c.clock = Clock::Busy;
             }
         }
@@ -205,7 +205,7 @@ impl Server {
         let body = format!("{}\n", rej.why);
         self.write_head_strs(&mut buf, rej.status, &[("Content-Type", "text/plain")], Some(body.len() as u64), true);
         buf.extend_from_slice(body.as_bytes());
-        let Some(c) = self.conns.get_mut(&h) else {
+        let Some(c) = self.conns.get_mut(h) else {
             return;
         };
         let carrier = match c.reading {
@@ -246,7 +246,7 @@ impl Server {
                 close: true,
                 internal: true,
             });
-            if let Some(c) = self.conns.get_mut(&h) {
+            if let Some(c) = self.conns.get_mut(h) {
                 c.queue.push_back(RequestId { slot: slot as u32, gen });
             }
         }

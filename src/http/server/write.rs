@@ -185,7 +185,7 @@ impl Server {
     /// ready, in order.
     pub(super) fn flush(&mut self, r: &mut Reactor, h: Handle) -> Result<()> {
         loop {
-            let Some(c) = self.conns.get(&h) else {
+            let Some(c) = self.conns.get(h) else {
                 return Ok(());
             };
             let Some(&id) = c.queue.front() else {
@@ -246,7 +246,7 @@ impl Server {
         let (h, close) = (q.conn, q.close);
         self.recycle(q.buf);
         let limits = self.limits;
-        let Some(c) = self.conns.get_mut(&h) else {
+        let Some(c) = self.conns.get_mut(h) else {
             return;
         };
         c.queue.pop_front();
@@ -283,7 +283,7 @@ impl Server {
     /// are parsed without waiting for more).
     pub(super) fn resume(&mut self, r: &mut Reactor, h: Handle) {
         let max = self.limits.max_pipelined;
-        let Some(c) = self.conns.get_mut(&h) else {
+        let Some(c) = self.conns.get_mut(h) else {
             return;
         };
         if c.paused && c.queue.len() < max {
@@ -297,7 +297,7 @@ impl Server {
 
     /// The connection's queue emptied (SEND): more of a streamed response.
     pub(super) fn drained(&mut self, r: &mut Reactor, h: Handle) {
-        let Some(&id) = self.conns.get(&h).and_then(|c| c.queue.front()) else {
+        let Some(&id) = self.conns.get(h).and_then(|c| c.queue.front()) else {
             let _ = r.set_send_event(h, false);
             return;
         };
