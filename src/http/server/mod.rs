@@ -9,6 +9,7 @@
 //! once, or later from any event of the same loop).
 
 mod conns;
+mod input;
 mod read;
 mod write;
 
@@ -20,6 +21,7 @@ use std::net::SocketAddr;
 use slab::Slab;
 
 use self::conns::Conns;
+use self::input::Input;
 use super::body::Body;
 use super::date::DateCache;
 use super::head::{self, Framing, Head, HeadLimits, Parsed, Reject};
@@ -89,7 +91,7 @@ enum Clock {
 #[derive(Debug)]
 struct Conn {
     /// Bytes received and not parsed yet.
-    buf: Vec<u8>,
+    input: Input,
     reading: Reading,
     /// Requests in arrival order, awaiting their responses.
     queue: VecDeque<RequestId>,
@@ -108,7 +110,7 @@ impl Conn {
     /// A connection just accepted: idle until `deadline`.
     fn new(deadline: u64, peer: Option<SocketAddr>) -> Conn {
         Conn {
-            buf: Vec::new(),
+            input: Input::default(),
             reading: Reading::Head,
             queue: VecDeque::new(),
             clock: Clock::Idle,

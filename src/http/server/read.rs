@@ -9,28 +9,20 @@ impl Server {
             return;
         };
         let cap = self.limits.max_head.max(READ_CHUNK) + READ_CHUNK;
-        loop {
-            if c.buf.len() >= cap {
-                break; // a full buffer: parse before reading more
-            }
-            let start = c.buf.len();
-            c.buf.resize(start + READ_CHUNK, 0);
-            let got = r.recv(h, &mut c.buf[start..]);
-            match got {
+        // Past `cap` bytes the buffer is parsed before more is read.
+        while c.input.len() < cap {
+            match r.recv(h, c.input.room(READ_CHUNK)) {
                 Ok(n) => {
-                    c.buf.truncate(start + n);
+                    c.input.filled(n);
                     if n < READ_CHUNK {
                         break;
                     }
                 }
-                Err(_) => {
-                    c.buf.truncate(start);
-                    break;
-                }
+                Err(_) => break,
             }
         }
         if matches!(c.reading, Reading::Closing) {
-            c.buf.clear();
+            c.input.clear();
             return;
         }
         self.parse(r, h);
@@ -49,7 +41,7 @@ impl Server {
             match c.reading {
                 Reading::Closing => return,
                 Reading::Head => {
-                    if c.buf.is_empty() {
+                    if c.input.is_empty() {
                         return;
                     }
                     if c.queue.len() >= limits.max_pipelined {
@@ -62,7 +54,7 @@ impl Server {
                         max_uri: limits.max_uri,
                         max_headers: limits.max_headers,
                     };
-                    match head::parse(&c.buf, head_limits) {
+                    match head::parse(c.input.pending(), head_limits) {
                         Parsed::Partial => {
                             if c.clock != Clock::Head && c.queue.is_empty() {
                                 c.clock = Clock::Head;
@@ -78,16 +70,16 @@ impl Server {
                     let Some(c) = self.conns.get_mut(h) else {
                         return;
                     };
-                    if c.buf.is_empty() {
+                    if c.input.is_empty() {
                         return;
                     }
                     let Some(q) = self.reqs.get_mut(id.slot as usize).filter(|q| q.gen == id.gen) else {
                         return;
                     };
                     let max = limits.max_body.saturating_add(q.head.len as u64);
-                    match body.feed(&c.buf, &mut q.buf, max) {
+                    match body.feed(c.input.pending(), &mut q.buf, max) {
                         Ok(used) => {
-                            c.buf.drain(..used);
+                            c.input.consume(used);
                             if body == Body::Done {
                                 c.reading = Reading::Head;
                                 self.ready(id);
@@ -109,8 +101,8 @@ impl Server {
         let Some(c) = self.conns.get_mut(h) else {
             return;
         };
-        buf.extend_from_slice(&c.buf[..head.len]);
-        c.buf.drain(..head.len);
+        buf.extend_from_slice(&c.input.pending()[..head.len]);
+        c.input.consume(head.len);
         let method = &buf[head.method.start as usize..head.method.end as usize];
         let target = &buf[head.target.start as usize..head.target.end as usize];
         let path_len = target.iter().position(|&b| b == b'?').unwrap_or(target.len());
@@ -180,7 +172,7 @@ impl Server {
         };
         c.clock = Clock::Body;
         c.deadline = crate::now_micros().saturating_add(limits.body_timeout_ms.saturating_mul(1000));
-        if expect_continue && c.buf.is_empty() {
+        if expect_continue && c.input.is_empty() {
             let _ = r.send(h, b"HTTP/1.1 100 Continue\r\n\r\n");
         }
     }
@@ -213,7 +205,7 @@ impl Server {
             _ => None,
         };
         c.reading = Reading::Closing;
-        c.buf.clear();
+        c.input.clear();
         c.clock = Clock::Busy;
         let carried = carrier.and_then(|id| self.reqs.get_mut(id.slot as usize).filter(|q| q.gen == id.gen));
         if let Some(q) = carried {

@@ -272,8 +272,8 @@ impl Server {
                 return;
             }
             if matches!(c.reading, Reading::Head) {
-                c.clock = if c.buf.is_empty() { Clock::Idle } else { Clock::Head };
-                let ms = if c.buf.is_empty() { limits.keep_alive_ms } else { limits.head_timeout_ms };
+                c.clock = if c.input.is_empty() { Clock::Idle } else { Clock::Head };
+                let ms = if c.input.is_empty() { limits.keep_alive_ms } else { limits.head_timeout_ms };
                 c.deadline = crate::now_micros().saturating_add(ms.saturating_mul(1000));
             }
         }
@@ -290,7 +290,7 @@ impl Server {
             c.paused = false;
             let _ = r.set_recv_event(h, true);
         }
-        if !c.paused && !c.buf.is_empty() {
+        if !c.paused && !c.input.is_empty() {
             self.parse(r, h);
         }
     }
