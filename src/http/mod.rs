@@ -367,7 +367,7 @@ pub fn fuzz_request(data: &[u8], split: usize) {
         max_uri: 512,
         max_headers: 32,
     };
-    let head = match head::parse(data, limits) {
+    let head = match head::parse(data, limits, &mut head::Headers::new()) {
         head::Parsed::Complete(h) => h,
         head::Parsed::Partial => {
             assert!(data.len() <= limits.max_head, "a head past the limit is refused, not partial");

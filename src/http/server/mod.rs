@@ -24,7 +24,7 @@ use self::conns::Conns;
 use self::input::Input;
 use super::body::Body;
 use super::date::DateCache;
-use super::head::{self, Framing, Head, HeadLimits, Parsed, Reject};
+use super::head::{self, Framing, Head, HeadLimits, Headers, Parsed, Reject};
 use super::route::{Params, RouteId, Router};
 use super::{Limits, Request, Response};
 use crate::{Error, Event as ChannEvent, Handle, Kind, Msg, Reactor, Result, TlsConfig};
@@ -173,6 +173,8 @@ pub struct Server {
     date: DateCache,
     /// Spare request buffers.
     spare: Vec<Vec<u8>>,
+    /// Spare header lists.
+    spare_headers: Vec<Headers>,
     stopping: bool,
 }
 
@@ -198,6 +200,7 @@ impl Server {
             events: VecDeque::new(),
             date: DateCache::default(),
             spare: Vec::new(),
+            spare_headers: Vec::new(),
             stopping: false,
         }
     }
@@ -394,8 +397,9 @@ impl Server {
         for id in c.queue {
             if self.reqs.get(id.slot as usize).is_some_and(|q| q.gen == id.gen) {
                 let q = self.reqs.remove(id.slot as usize);
-                self.recycle(q.buf);
-                if !q.internal {
+                let internal = q.internal;
+                self.recycle_req(q);
+                if !internal {
                     self.events.push_back(Event::Aborted(id));
                 }
             }

@@ -54,7 +54,12 @@ impl Server {
                         max_uri: limits.max_uri,
                         max_headers: limits.max_headers,
                     };
-                    match head::parse(c.input.pending(), head_limits) {
+                    let mut headers = self.spare_headers.pop().unwrap_or_default();
+                    let parsed = head::parse(c.input.pending(), head_limits, &mut headers);
+                    if headers.capacity() > 0 {
+                        self.spare_headers.push(headers); // not taken by a complete head
+                    }
+                    match parsed {
                         Parsed::Partial => {
                             if c.clock != Clock::Head && c.queue.is_empty() {
                                 c.clock = Clock::Head;
@@ -115,6 +120,7 @@ impl Server {
         if let Framing::Length(n) = framing {
             if n > self.limits.max_body {
                 self.recycle(buf);
+                self.recycle_headers(head.headers);
                 return self.refuse(r, h, Reject { status: 413, why: "body larger than the limit" });
             }
         }

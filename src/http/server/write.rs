@@ -244,7 +244,7 @@ impl Server {
             return;
         };
         let (h, close) = (q.conn, q.close);
-        self.recycle(q.buf);
+        self.recycle_req(q);
         let limits = self.limits;
         let Some(c) = self.conns.get_mut(h) else {
             return;
@@ -322,6 +322,19 @@ impl Server {
         if buf.capacity() <= 64 * 1024 && self.spare.len() < 256 {
             buf.clear();
             self.spare.push(buf);
+        }
+    }
+
+    /// A request is done with: its buffers serve the next ones.
+    pub(super) fn recycle_req(&mut self, q: Req) {
+        self.recycle(q.buf);
+        self.recycle_headers(q.head.headers);
+    }
+
+    pub(super) fn recycle_headers(&mut self, mut headers: Headers) {
+        if headers.capacity() <= 256 && self.spare_headers.len() < 256 {
+            headers.clear();
+            self.spare_headers.push(headers);
         }
     }
 
