@@ -372,7 +372,7 @@ impl Server {
         // Half-close: a client that finishes sending still gets its answers.
         let _ = r.set_half_close(h, true);
         let peer = r.peer_addr(h).ok();
-        let deadline = crate::now_micros().saturating_add(self.limits.keep_alive_ms.saturating_mul(1000));
+        let deadline = r.now.saturating_add(self.limits.keep_alive_ms.saturating_mul(1000));
         self.conns.insert(h, Conn::new(deadline, peer));
     }
 
@@ -413,7 +413,7 @@ impl Server {
 
     /// The server's clock: connections past their deadline.
     fn check_clocks(&mut self, r: &mut Reactor) {
-        let now = crate::now_micros();
+        let now = r.now; // the round's time: the tick came in this round
         let due: Vec<(Handle, Clock)> = self
             .conns
             .iter()

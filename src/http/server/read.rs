@@ -63,7 +63,7 @@ impl Server {
                         Parsed::Partial => {
                             if c.clock != Clock::Head && c.queue.is_empty() {
                                 c.clock = Clock::Head;
-                                c.deadline = crate::now_micros().saturating_add(limits.head_timeout_ms.saturating_mul(1000));
+                                c.deadline = r.now.saturating_add(limits.head_timeout_ms.saturating_mul(1000));
                             }
                             return;
                         }
@@ -177,7 +177,7 @@ impl Server {
             return;
         };
         c.clock = Clock::Body;
-        c.deadline = crate::now_micros().saturating_add(limits.body_timeout_ms.saturating_mul(1000));
+        c.deadline = r.now.saturating_add(limits.body_timeout_ms.saturating_mul(1000));
         if expect_continue && c.input.is_empty() {
             let _ = r.send(h, b"HTTP/1.1 100 Continue\r\n\r\n");
         }
@@ -201,7 +201,7 @@ impl Server {
         log::info!("HTTP: {} {}", rej.status, rej.why);
         let mut buf = self.take_buf();
         let body = format!("{}\n", rej.why);
-        self.write_head_strs(&mut buf, rej.status, &[("Content-Type", "text/plain")], Some(body.len() as u64), true);
+        self.write_head_strs(r.now, &mut buf, rej.status, &[("Content-Type", "text/plain")], Some(body.len() as u64), true);
         buf.extend_from_slice(body.as_bytes());
         let Some(c) = self.conns.get_mut(h) else {
             return;

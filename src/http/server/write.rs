@@ -17,7 +17,7 @@ impl Server {
         if !matches!(self.req_mut(id)?.out, Out::Waiting) {
             return Err(Error::InvalidArgument("this HTTP request was answered already"));
         }
-        self.write_head(&mut buf, response.status, &response.headers, Some(response.body.len() as u64), close);
+        self.write_head(r.now, &mut buf, response.status, &response.headers, Some(response.body.len() as u64), close);
         if !head_only {
             buf.extend_from_slice(&response.body);
         }
@@ -36,7 +36,7 @@ impl Server {
         let (head_only, close) = (q.head_only, q.close);
         let ct = [("Content-Type", content_type)];
         let headers: &[(&str, &str)] = if content_type.is_empty() { &[] } else { &ct };
-        self.write_head_strs(&mut buf, status, headers, Some(body.len() as u64), close);
+        self.write_head_strs(r.now, &mut buf, status, headers, Some(body.len() as u64), close);
         if !head_only {
             buf.extend_from_slice(body);
         }
@@ -63,7 +63,7 @@ impl Server {
             return Err(Error::InvalidArgument("this HTTP request was answered already"));
         }
         let (head_only, close) = (q.head_only, q.close);
-        self.write_head_strs(&mut head, 200, &[("Content-Type", content_type)], Some(len), close);
+        self.write_head_strs(r.now, &mut head, 200, &[("Content-Type", content_type)], Some(len), close);
         self.req_mut(id)?.out = if head_only {
             Out::Ready(head)
         } else {
@@ -126,7 +126,7 @@ impl Server {
         let close = q.close || q.head.minor == 0;
         q.close = close;
         let length = if q.head_only { Some(0) } else { None };
-        self.write_head_strs(&mut buf, status, headers, length, close);
+        self.write_head_strs(r.now, &mut buf, status, headers, length, close);
         let head_only = self.req_mut(id)?.head_only;
         self.req_mut(id)?.out = Out::Streaming {
             pending: buf,
@@ -256,7 +256,7 @@ impl Server {
             c.shut = true;
             c.reading = Reading::Closing;
             c.clock = Clock::Linger;
-            c.deadline = crate::now_micros().saturating_add(LINGER_US);
+            c.deadline = r.now.saturating_add(LINGER_US);
             let _ = r.set_send_event(h, false);
             if r.shutdown_write(h).is_err() || c.peer_done {
                 let _ = r.close(h);
@@ -274,7 +274,7 @@ impl Server {
             if matches!(c.reading, Reading::Head) {
                 c.clock = if c.input.is_empty() { Clock::Idle } else { Clock::Head };
                 let ms = if c.input.is_empty() { limits.keep_alive_ms } else { limits.head_timeout_ms };
-                c.deadline = crate::now_micros().saturating_add(ms.saturating_mul(1000));
+                c.deadline = r.now.saturating_add(ms.saturating_mul(1000));
             }
         }
     }
@@ -338,14 +338,15 @@ impl Server {
         }
     }
 
-    pub(super) fn write_head(&mut self, buf: &mut Vec<u8>, status: u16, headers: &[(String, String)], length: Option<u64>, close: bool) {
+    pub(super) fn write_head(&mut self, now: u64, buf: &mut Vec<u8>, status: u16, headers: &[(String, String)], length: Option<u64>, close: bool) {
         let strs: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        self.write_head_strs(buf, status, &strs, length, close);
+        self.write_head_strs(now, buf, status, &strs, length, close);
     }
 
-    /// Status line and headers: the program's, plus Date, Server,
-    /// Content-Length (or chunked when `length` is None) and Connection.
-    pub(super) fn write_head_strs(&mut self, buf: &mut Vec<u8>, status: u16, headers: &[(&str, &str)], length: Option<u64>, close: bool) {
+    /// Status line and headers: the program's, plus Date (as of `now`, the
+    /// round's time), Server, Content-Length (or chunked when `length` is
+    /// None) and Connection.
+    pub(super) fn write_head_strs(&mut self, now: u64, buf: &mut Vec<u8>, status: u16, headers: &[(&str, &str)], length: Option<u64>, close: bool) {
         buf.extend_from_slice(b"HTTP/1.1 ");
         push_num(buf, u64::from(status));
         buf.push(b' ');
@@ -356,8 +357,9 @@ impl Server {
             buf.extend_from_slice(self.name.as_bytes());
             buf.extend_from_slice(b"\r\n");
         }
+        self.date.refresh(now);
         buf.extend_from_slice(b"Date: ");
-        buf.extend_from_slice(self.date.now());
+        buf.extend_from_slice(self.date.text());
         buf.extend_from_slice(b"\r\n");
         for (n, v) in headers {
             if head::eq_ignore_case(n.as_bytes(), "content-length") || head::eq_ignore_case(n.as_bytes(), "transfer-encoding") {
