@@ -171,6 +171,8 @@ pub struct Server {
     next_gen: u32,
     events: VecDeque<Event>,
     date: DateCache,
+    /// The start of a 200 response's head (see `write::head_start`).
+    head_start: Vec<u8>,
     /// Spare request buffers.
     spare: Vec<Vec<u8>>,
     /// Spare header lists.
@@ -199,6 +201,7 @@ impl Server {
             next_gen: 0,
             events: VecDeque::new(),
             date: DateCache::default(),
+            head_start: Vec::new(),
             spare: Vec::new(),
             spare_headers: Vec::new(),
             stopping: false,
@@ -208,6 +211,7 @@ impl Server {
     /// The `Server` header value (default `mnet`; empty leaves it out).
     pub fn set_name(&mut self, name: &str) {
         self.name = name.to_owned();
+        self.head_start.clear();
     }
 
     /// Adds a route: `method` (`Some("GET")`, or `None` for any) and a path

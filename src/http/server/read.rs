@@ -201,7 +201,7 @@ impl Server {
         log::info!("HTTP: {} {}", rej.status, rej.why);
         let mut buf = self.take_buf();
         let body = format!("{}\n", rej.why);
-        self.write_head_strs(r.now, &mut buf, rej.status, &[("Content-Type", "text/plain")], Some(body.len() as u64), true);
+        self.write_head(r.now, &mut buf, rej.status, &[("Content-Type", "text/plain")], Some(body.len() as u64), true);
         buf.extend_from_slice(body.as_bytes());
         let Some(c) = self.conns.get_mut(h) else {
             return;

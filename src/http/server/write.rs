@@ -36,7 +36,7 @@ impl Server {
         let (head_only, close) = (q.head_only, q.close);
         let ct = [("Content-Type", content_type)];
         let headers: &[(&str, &str)] = if content_type.is_empty() { &[] } else { &ct };
-        self.write_head_strs(r.now, &mut buf, status, headers, Some(body.len() as u64), close);
+        self.write_head(r.now, &mut buf, status, headers, Some(body.len() as u64), close);
         if !head_only {
             buf.extend_from_slice(body);
         }
@@ -63,7 +63,7 @@ impl Server {
             return Err(Error::InvalidArgument("this HTTP request was answered already"));
         }
         let (head_only, close) = (q.head_only, q.close);
-        self.write_head_strs(r.now, &mut head, 200, &[("Content-Type", content_type)], Some(len), close);
+        self.write_head(r.now, &mut head, 200, &[("Content-Type", content_type)], Some(len), close);
         self.req_mut(id)?.out = if head_only {
             Out::Ready(head)
         } else {
@@ -126,7 +126,7 @@ impl Server {
         let close = q.close || q.head.minor == 0;
         q.close = close;
         let length = if q.head_only { Some(0) } else { None };
-        self.write_head_strs(r.now, &mut buf, status, headers, length, close);
+        self.write_head(r.now, &mut buf, status, headers, length, close);
         let head_only = self.req_mut(id)?.head_only;
         self.req_mut(id)?.out = Out::Streaming {
             pending: buf,
@@ -338,36 +338,57 @@ impl Server {
         }
     }
 
-    pub(super) fn write_head(&mut self, now: u64, buf: &mut Vec<u8>, status: u16, headers: &[(String, String)], length: Option<u64>, close: bool) {
-        let strs: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        self.write_head_strs(now, buf, status, &strs, length, close);
+    /// The lines a response starts with, as of `now` (the round's time):
+    /// a 200 status line, Server and Date. Rebuilt when the Date changes,
+    /// not for every response.
+    fn head_start(&mut self, now: u64) -> &[u8] {
+        if self.date.refresh(now) || self.head_start.is_empty() {
+            let s = &mut self.head_start;
+            s.clear();
+            s.extend_from_slice(STATUS_200);
+            if !self.name.is_empty() {
+                s.extend_from_slice(b"Server: ");
+                s.extend_from_slice(self.name.as_bytes());
+                s.extend_from_slice(b"\r\n");
+            }
+            s.extend_from_slice(b"Date: ");
+            s.extend_from_slice(self.date.text());
+            s.extend_from_slice(b"\r\n");
+        }
+        &self.head_start
     }
 
     /// Status line and headers: the program's, plus Date (as of `now`, the
     /// round's time), Server, Content-Length (or chunked when `length` is
     /// None) and Connection.
-    pub(super) fn write_head_strs(&mut self, now: u64, buf: &mut Vec<u8>, status: u16, headers: &[(&str, &str)], length: Option<u64>, close: bool) {
-        buf.extend_from_slice(b"HTTP/1.1 ");
-        push_num(buf, u64::from(status));
-        buf.push(b' ');
-        buf.extend_from_slice(crate::http::reason(status).as_bytes());
-        buf.extend_from_slice(b"\r\n");
-        if !self.name.is_empty() {
-            buf.extend_from_slice(b"Server: ");
-            buf.extend_from_slice(self.name.as_bytes());
+    pub(super) fn write_head<N: AsRef<str>, V: AsRef<str>>(
+        &mut self,
+        now: u64,
+        buf: &mut Vec<u8>,
+        status: u16,
+        headers: &[(N, V)],
+        length: Option<u64>,
+        close: bool,
+    ) {
+        let start = self.head_start(now);
+        if status == 200 {
+            buf.extend_from_slice(start);
+        } else {
+            buf.extend_from_slice(b"HTTP/1.1 ");
+            push_num(buf, u64::from(status));
+            buf.push(b' ');
+            buf.extend_from_slice(crate::http::reason(status).as_bytes());
             buf.extend_from_slice(b"\r\n");
+            buf.extend_from_slice(&start[STATUS_200.len()..]);
         }
-        self.date.refresh(now);
-        buf.extend_from_slice(b"Date: ");
-        buf.extend_from_slice(self.date.text());
-        buf.extend_from_slice(b"\r\n");
         for (n, v) in headers {
-            if head::eq_ignore_case(n.as_bytes(), "content-length") || head::eq_ignore_case(n.as_bytes(), "transfer-encoding") {
+            let (n, v) = (n.as_ref().as_bytes(), v.as_ref().as_bytes());
+            if head::eq_ignore_case(n, "content-length") || head::eq_ignore_case(n, "transfer-encoding") {
                 continue; // the server frames the body itself
             }
-            buf.extend_from_slice(n.as_bytes());
+            buf.extend_from_slice(n);
             buf.extend_from_slice(b": ");
-            buf.extend_from_slice(v.as_bytes());
+            buf.extend_from_slice(v);
             buf.extend_from_slice(b"\r\n");
         }
         match length {
@@ -386,6 +407,9 @@ impl Server {
         buf.extend_from_slice(b"\r\n");
     }
 }
+
+/// The status line `head_start` begins with.
+const STATUS_200: &[u8] = b"HTTP/1.1 200 OK\r\n";
 
 fn push_num(buf: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
