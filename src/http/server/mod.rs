@@ -53,6 +53,11 @@ pub enum Event {
     Aborted(RequestId),
 }
 
+/// The error of a call with a [`RequestId`] that is stale.
+fn stale() -> Error {
+    Error::InvalidArgument("stale HTTP request (answered already, or its client went away)")
+}
+
 /// Bytes read from a socket at a time.
 const READ_CHUNK: usize = 16 * 1024;
 /// A streamed file is read this much at a time.
@@ -297,12 +302,12 @@ impl Server {
         self.reqs
             .get_mut(id.slot as usize)
             .filter(|q| q.gen == id.gen)
-            .ok_or(Error::InvalidArgument("stale HTTP request (answered already, or its client went away)"))
+            .ok_or_else(stale)
     }
 
     /// Bytes queued on the connection of `id` and not yet sent.
     pub fn queued(&self, r: &Reactor, id: RequestId) -> Result<usize> {
-        let q = self.req(id).ok_or(Error::InvalidArgument("stale HTTP request"))?;
+        let q = self.req(id).ok_or_else(stale)?;
         r.cached(q.conn)
     }
 

@@ -9,39 +9,59 @@ impl Server {
     /// earlier request of its connection has been answered, else when they
     /// have been.
     pub fn respond(&mut self, r: &mut Reactor, id: RequestId, response: Response) -> Result<()> {
+        let (head_only, close) = self.unanswered(id)?;
         let mut buf = self.take_buf();
-        let (head_only, close) = {
-            let q = self.req_mut(id)?;
-            (q.head_only, q.close)
-        };
-        if !matches!(self.req_mut(id)?.out, Out::Waiting) {
-            return Err(Error::InvalidArgument("this HTTP request was answered already"));
-        }
         self.write_head(r.now, &mut buf, response.status, &response.headers, Some(response.body.len() as u64), close);
         if !head_only {
             buf.extend_from_slice(&response.body);
         }
-        self.req_mut(id)?.out = Out::Ready(buf);
-        self.advance(r, id)
+        self.answer(r, id, buf)
     }
 
     /// Answers request `id` with a body of `body` bytes (a fast path of
     /// [`Server::respond`]: no builder, one copy).
     pub fn respond_bytes(&mut self, r: &mut Reactor, id: RequestId, status: u16, content_type: &str, body: &[u8]) -> Result<()> {
+        let (head_only, close) = self.unanswered(id)?;
         let mut buf = self.take_buf();
-        let q = self.req_mut(id)?;
-        if !matches!(q.out, Out::Waiting) {
-            return Err(Error::InvalidArgument("this HTTP request was answered already"));
-        }
-        let (head_only, close) = (q.head_only, q.close);
         let ct = [("Content-Type", content_type)];
         let headers: &[(&str, &str)] = if content_type.is_empty() { &[] } else { &ct };
         self.write_head(r.now, &mut buf, status, headers, Some(body.len() as u64), close);
         if !head_only {
             buf.extend_from_slice(body);
         }
-        self.req_mut(id)?.out = Out::Ready(buf);
-        self.advance(r, id)
+        self.answer(r, id, buf)
+    }
+
+    /// Whether request `id` is live and not answered yet; then whether it
+    /// is a HEAD request and whether its connection closes after it.
+    fn unanswered(&mut self, id: RequestId) -> Result<(bool, bool)> {
+        let q = self.req_mut(id)?;
+        if !matches!(q.out, Out::Waiting) {
+            return Err(Error::InvalidArgument("this HTTP request was answered already"));
+        }
+        Ok((q.head_only, q.close))
+    }
+
+    /// `bytes` is the whole response to `id` (live, not answered): it is
+    /// sent at once when `id` is first in line on its connection (the
+    /// usual case: answers in request order), else kept until the answers
+    /// before it are sent.
+    fn answer(&mut self, r: &mut Reactor, id: RequestId, bytes: Vec<u8>) -> Result<()> {
+        let q = self.reqs.get_mut(id.slot as usize).filter(|q| q.gen == id.gen).ok_or_else(stale)?;
+        let conn = q.conn;
+        if self.conns.get(conn).and_then(|c| c.queue.front()) != Some(&id) {
+            q.out = Out::Ready(bytes);
+            self.resume(r, conn);
+            return Ok(());
+        }
+        let sent = r.send(conn, &bytes);
+        self.recycle(bytes);
+        if sent.is_ok() {
+            self.finished(r, id);
+            self.flush(r, conn)?; // answers that were waiting for this one
+        } // else the connection failed: DISCONNECT follows
+        self.resume(r, conn);
+        Ok(())
     }
 
     /// Answers request `id` with the file at `path` (`content_type` for its
@@ -57,18 +77,13 @@ impl Server {
             file.read_to_end(&mut body).map_err(|e| Error::io(format!("read {path}"), e))?;
             return self.respond_bytes(r, id, 200, content_type, &body);
         }
+        let (head_only, close) = self.unanswered(id)?;
         let mut head = self.take_buf();
-        let q = self.req_mut(id)?;
-        if !matches!(q.out, Out::Waiting) {
-            return Err(Error::InvalidArgument("this HTTP request was answered already"));
-        }
-        let (head_only, close) = (q.head_only, q.close);
         self.write_head(r.now, &mut head, 200, &[("Content-Type", content_type)], Some(len), close);
-        self.req_mut(id)?.out = if head_only {
-            Out::Ready(head)
-        } else {
-            Out::File { head, file, left: len }
-        };
+        if head_only {
+            return self.answer(r, id, head);
+        }
+        self.req_mut(id)?.out = Out::File { head, file, left: len };
         self.advance(r, id)
     }
 
