@@ -9,6 +9,7 @@
 //! once, or later from any event of the same loop).
 
 mod conns;
+mod heads;
 mod input;
 mod read;
 mod write;
@@ -21,9 +22,9 @@ use std::net::SocketAddr;
 use slab::Slab;
 
 use self::conns::Conns;
+use self::heads::Heads;
 use self::input::Input;
 use super::body::Body;
-use super::date::DateCache;
 use super::head::{self, Framing, Head, HeadLimits, Headers, Parsed, Reject};
 use super::route::{Params, RouteId, Router};
 use super::{Limits, Request, Response};
@@ -168,16 +169,13 @@ struct Req {
 pub struct Server {
     limits: Limits,
     router: Router,
-    name: String,
     listeners: Vec<Handle>,
     tick: Option<Handle>,
     conns: Conns,
     reqs: Slab<Req>,
     next_gen: u32,
     events: VecDeque<Event>,
-    date: DateCache,
-    /// The start of a 200 response's head (see `write::head_start`).
-    head_start: Vec<u8>,
+    heads: Heads,
     /// Spare request buffers.
     spare: Vec<Vec<u8>>,
     /// Spare header lists.
@@ -198,15 +196,13 @@ impl Server {
         Server {
             limits,
             router: Router::default(),
-            name: "mnet".to_owned(),
             listeners: Vec::new(),
             tick: None,
             conns: Conns::default(),
             reqs: Slab::new(),
             next_gen: 0,
             events: VecDeque::new(),
-            date: DateCache::default(),
-            head_start: Vec::new(),
+            heads: Heads::new("mnet"),
             spare: Vec::new(),
             spare_headers: Vec::new(),
             stopping: false,
@@ -215,8 +211,7 @@ impl Server {
 
     /// The `Server` header value (default `mnet`; empty leaves it out).
     pub fn set_name(&mut self, name: &str) {
-        self.name = name.to_owned();
-        self.head_start.clear();
+        self.heads.set_name(name);
     }
 
     /// Adds a route: `method` (`Some("GET")`, or `None` for any) and a path

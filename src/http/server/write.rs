@@ -2,6 +2,7 @@
 //! streamed and file bodies, and what a connection does after its last
 //! answer.
 
+use super::heads::push_num;
 use super::*;
 
 impl Server {
@@ -23,9 +24,15 @@ impl Server {
     pub fn respond_bytes(&mut self, r: &mut Reactor, id: RequestId, status: u16, content_type: &str, body: &[u8]) -> Result<()> {
         let (head_only, close) = self.unanswered(id)?;
         let mut buf = self.take_buf();
-        let ct = [("Content-Type", content_type)];
-        let headers: &[(&str, &str)] = if content_type.is_empty() { &[] } else { &ct };
-        self.write_head(r.now, &mut buf, status, headers, Some(body.len() as u64), close);
+        if has_length(status) {
+            buf.extend_from_slice(self.heads.typed(r.now, status, content_type));
+            push_num(&mut buf, body.len() as u64);
+            buf.extend_from_slice(if close { b"\r\nConnection: close\r\n\r\n" } else { b"\r\n\r\n" });
+        } else {
+            let ct = [("Content-Type", content_type)];
+            let headers: &[(&str, &str)] = if content_type.is_empty() { &[] } else { &ct };
+            self.write_head(r.now, &mut buf, status, headers, Some(body.len() as u64), close);
+        }
         if !head_only {
             buf.extend_from_slice(body);
         }
@@ -353,26 +360,6 @@ impl Server {
         }
     }
 
-    /// The lines a response starts with, as of `now` (the round's time):
-    /// a 200 status line, Server and Date. Rebuilt when the Date changes,
-    /// not for every response.
-    fn head_start(&mut self, now: u64) -> &[u8] {
-        if self.date.refresh(now) || self.head_start.is_empty() {
-            let s = &mut self.head_start;
-            s.clear();
-            s.extend_from_slice(STATUS_200);
-            if !self.name.is_empty() {
-                s.extend_from_slice(b"Server: ");
-                s.extend_from_slice(self.name.as_bytes());
-                s.extend_from_slice(b"\r\n");
-            }
-            s.extend_from_slice(b"Date: ");
-            s.extend_from_slice(self.date.text());
-            s.extend_from_slice(b"\r\n");
-        }
-        &self.head_start
-    }
-
     /// Status line and headers: the program's, plus Date (as of `now`, the
     /// round's time), Server, Content-Length (or chunked when `length` is
     /// None) and Connection.
@@ -385,17 +372,7 @@ impl Server {
         length: Option<u64>,
         close: bool,
     ) {
-        let start = self.head_start(now);
-        if status == 200 {
-            buf.extend_from_slice(start);
-        } else {
-            buf.extend_from_slice(b"HTTP/1.1 ");
-            push_num(buf, u64::from(status));
-            buf.push(b' ');
-            buf.extend_from_slice(crate::http::reason(status).as_bytes());
-            buf.extend_from_slice(b"\r\n");
-            buf.extend_from_slice(&start[STATUS_200.len()..]);
-        }
+        self.heads.write_start(now, buf, status);
         for (n, v) in headers {
             let (n, v) = (n.as_ref().as_bytes(), v.as_ref().as_bytes());
             if head::eq_ignore_case(n, "content-length") || head::eq_ignore_case(n, "transfer-encoding") {
@@ -407,7 +384,7 @@ impl Server {
             buf.extend_from_slice(b"\r\n");
         }
         match length {
-            Some(n) if !(100..200).contains(&status) && status != 204 && status != 304 => {
+            Some(n) if has_length(status) => {
                 buf.extend_from_slice(b"Content-Length: ");
                 push_num(buf, n);
                 buf.extend_from_slice(b"\r\n");
@@ -423,19 +400,7 @@ impl Server {
     }
 }
 
-/// The status line `head_start` begins with.
-const STATUS_200: &[u8] = b"HTTP/1.1 200 OK\r\n";
-
-fn push_num(buf: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&digits[i..]);
+/// Whether a response of `status` says its length (1xx, 204 and 304 do not).
+fn has_length(status: u16) -> bool {
+    !(100..200).contains(&status) && status != 204 && status != 304
 }
