@@ -154,10 +154,9 @@ pub(crate) fn parse(buf: &[u8], limits: HeadLimits, headers: &mut Headers) -> Pa
     };
     let (mut length, mut chunked, mut hosts, mut upgrade_header) = (None, 0u8, 0u8, false);
     for h in req.headers.iter() {
+        // httparse has refused control bytes in values (the fuzz target
+        // checks that it does).
         let (name, value) = (h.name.as_bytes(), h.value);
-        if value.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
-            return Parsed::Refused(reject(400, "control bytes in a header value"));
-        }
         headers.push((range(base, name), range(base, value)));
         if eq_ignore_case(name, "content-length") {
             if length.is_some() {
@@ -286,6 +285,9 @@ mod tests {
         assert_eq!(status("GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n  folded\r\n\r\n"), 400, "obs-fold");
         assert_eq!(status("GET / HTTP/1.1\r\nHost : a\r\n\r\n"), 400, "space before colon");
         assert_eq!(status("GET / HTTP/1.1\r\nHost: a\rX: 1\r\n\r\n"), 400, "bare CR");
+        assert_eq!(status("GET / HTTP/1.1\r\nHost: a\r\nX: 1\x002\r\n\r\n"), 400, "NUL in a value");
+        assert_eq!(status("GET / HTTP/1.1\r\nHost: a\r\nX: 1\x012\r\n\r\n"), 400, "control byte in a value");
+        assert_eq!(status("GET / HTTP/1.1\r\nHost: a\r\nX: 1\t2\r\n\r\n"), 200, "a tab is fine");
         assert_eq!(status("GET / HTTP/1.1\nHost: a\n\n"), 200, "bare LF is accepted");
         assert_eq!(status("GET / HTTP/2.0\r\nHost: a\r\n\r\n"), 505);
         assert_eq!(status("GET / HTTP/1.1\r\nHost: a\r\n"), 0, "partial");

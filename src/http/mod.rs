@@ -381,6 +381,8 @@ pub fn fuzz_request(data: &[u8], split: usize) {
     assert!(head.len <= data.len() && head.len <= limits.max_head);
     for (n, v) in &head.headers {
         assert!(n.end as usize <= head.len && v.end as usize <= head.len);
+        let value = &data[v.start as usize..v.end as usize];
+        assert!(!value.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f), "control bytes in a header value: {value:?}");
     }
     let body_bytes = &data[head.len..];
     let fresh = || match head.framing {
