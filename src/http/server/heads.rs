@@ -18,9 +18,11 @@ pub(super) struct Heads {
     date: DateCache,
     /// The 200 status line, Server and Date (empty: to be built).
     start: Vec<u8>,
-    /// The status and Content-Type `typed` was built for.
-    typed_for: (u16, String),
-    /// A status line, Server, Date, Content-Type and `Content-Length: `
+    /// The status, Content-Type and length `typed` was built for.
+    typed_for: (u16, String, u64),
+    /// Where the length's digits start in `typed`.
+    typed_digits: usize,
+    /// A status line, Server, Date, Content-Type and Content-Length
     /// (empty: to be built).
     typed: Vec<u8>,
 }
@@ -31,7 +33,8 @@ impl Heads {
             name: name.to_owned(),
             date: DateCache::default(),
             start: Vec::new(),
-            typed_for: (0, String::new()),
+            typed_for: (0, String::new(), 0),
+            typed_digits: 0,
             typed: Vec::new(),
         }
     }
@@ -78,10 +81,12 @@ impl Heads {
         }
     }
 
-    /// The head of a response of `status` with a body of `content_type`
-    /// (none when empty), up to the value of its Content-Length:
-    /// [`Heads::write_start`], then `Content-Type` and `Content-Length: `.
-    pub(super) fn typed(&mut self, now: u64, status: u16, content_type: &str) -> &[u8] {
+    /// The head of a response of `status` with a body of `len` bytes of
+    /// `content_type` (none when empty), but for `Connection` and the
+    /// blank line: [`Heads::write_start`], then `Content-Type` and
+    /// `Content-Length`. Only the digits are written again for another
+    /// length.
+    pub(super) fn typed(&mut self, now: u64, status: u16, content_type: &str, len: u64) -> &[u8] {
         self.start(now);
         if self.typed.is_empty() || self.typed_for.0 != status || self.typed_for.1 != content_type {
             let mut typed = std::mem::take(&mut self.typed);
@@ -93,9 +98,16 @@ impl Heads {
                 typed.extend_from_slice(b"\r\n");
             }
             typed.extend_from_slice(b"Content-Length: ");
+            self.typed_digits = typed.len();
+            push_num(&mut typed, len);
+            typed.extend_from_slice(b"\r\n");
             self.typed = typed;
-            self.typed_for.0 = status;
-            content_type.clone_into(&mut self.typed_for.1);
+            self.typed_for = (status, content_type.to_owned(), len);
+        } else if self.typed_for.2 != len {
+            self.typed.truncate(self.typed_digits);
+            push_num(&mut self.typed, len);
+            self.typed.extend_from_slice(b"\r\n");
+            self.typed_for.2 = len;
         }
         &self.typed
     }
@@ -130,15 +142,16 @@ mod tests {
         let start = String::from_utf8(h.start(now).to_vec()).unwrap();
         assert!(start.starts_with("HTTP/1.1 200 OK\r\nServer: mnet\r\nDate: ") && start.ends_with(" GMT\r\n"), "{start}");
         let date_line = &start[start.find("Date").unwrap()..];
-        let typed = |h: &mut Heads, status, ct| String::from_utf8(h.typed(now, status, ct).to_vec()).unwrap();
-        let a = typed(&mut h, 200, "text/plain");
-        assert_eq!(a, format!("{start}Content-Type: text/plain\r\nContent-Length: "));
-        assert_eq!(typed(&mut h, 200, "text/plain"), a);
-        let b = typed(&mut h, 404, "application/json");
-        assert_eq!(b, format!("HTTP/1.1 404 Not Found\r\nServer: mnet\r\n{date_line}Content-Type: application/json\r\nContent-Length: "));
-        assert_eq!(typed(&mut h, 201, ""), format!("HTTP/1.1 201 Created\r\nServer: mnet\r\n{date_line}Content-Length: "));
+        let typed = |h: &mut Heads, status, ct, len| String::from_utf8(h.typed(now, status, ct, len).to_vec()).unwrap();
+        let a = typed(&mut h, 200, "text/plain", 13);
+        assert_eq!(a, format!("{start}Content-Type: text/plain\r\nContent-Length: 13\r\n"));
+        assert_eq!(typed(&mut h, 200, "text/plain", 13), a);
+        assert_eq!(typed(&mut h, 200, "text/plain", 7), format!("{start}Content-Type: text/plain\r\nContent-Length: 7\r\n"));
+        let b = typed(&mut h, 404, "application/json", 1234);
+        assert_eq!(b, format!("HTTP/1.1 404 Not Found\r\nServer: mnet\r\n{date_line}Content-Type: application/json\r\nContent-Length: 1234\r\n"));
+        assert_eq!(typed(&mut h, 201, "", 0), format!("HTTP/1.1 201 Created\r\nServer: mnet\r\n{date_line}Content-Length: 0\r\n"));
         h.set_name("");
-        assert_eq!(typed(&mut h, 201, ""), format!("HTTP/1.1 201 Created\r\n{date_line}Content-Length: "));
+        assert_eq!(typed(&mut h, 201, "", 0), format!("HTTP/1.1 201 Created\r\n{date_line}Content-Length: 0\r\n"));
         let mut buf = Vec::new();
         h.write_start(now, &mut buf, 200);
         assert_eq!(buf, format!("HTTP/1.1 200 OK\r\n{date_line}").as_bytes());

@@ -25,9 +25,8 @@ impl Server {
         let (head_only, close) = self.unanswered(id)?;
         let mut buf = self.take_buf();
         if has_length(status) {
-            buf.extend_from_slice(self.heads.typed(r.now, status, content_type));
-            push_num(&mut buf, body.len() as u64);
-            buf.extend_from_slice(if close { b"\r\nConnection: close\r\n\r\n" } else { b"\r\n\r\n" });
+            buf.extend_from_slice(self.heads.typed(r.now, status, content_type, body.len() as u64));
+            buf.extend_from_slice(if close { b"Connection: close\r\n\r\n" } else { b"\r\n" });
         } else {
             let ct = [("Content-Type", content_type)];
             let headers: &[(&str, &str)] = if content_type.is_empty() { &[] } else { &ct };
