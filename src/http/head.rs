@@ -34,9 +34,10 @@ const fn reject(status: u16, why: &'static str) -> Reject {
 }
 
 /// How a request's body is delimited.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum Framing {
     /// No body.
+    #[default]
     None,
     /// Exactly this many bytes.
     Length(u64),
@@ -48,7 +49,7 @@ pub(crate) enum Framing {
 pub(crate) type Headers = Vec<(Range<u32>, Range<u32>)>;
 
 /// A parsed request head: offsets into the bytes it was parsed from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Head {
     pub method: Range<u32>,
     pub target: Range<u32>,

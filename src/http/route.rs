@@ -80,9 +80,9 @@ impl Router {
     }
 
     /// The route for `method` and `path` (the part of the target before
-    /// '?'), with its parameters as ranges into `path` offset by `base`.
-    pub(crate) fn find(&self, method: &[u8], path: &[u8], base: u32) -> (RouteId, Params) {
-        let mut params = Params::new();
+    /// '?'), with its parameters written into `params` as ranges into
+    /// `path` offset by `base`.
+    pub(crate) fn find(&self, method: &[u8], path: &[u8], base: u32, params: &mut Params) -> RouteId {
         'routes: for (i, r) in self.routes.iter().enumerate() {
             // HEAD is answered by GET routes (without the body).
             let fits = |m: &String| m.as_bytes() == method || (method == b"HEAD" && m == "GET");
@@ -107,10 +107,11 @@ impl Router {
                 offset += step as u32;
             }
             if rest.is_empty() || r.wildcard {
-                return (RouteId(i as u32), params);
+                return RouteId(i as u32);
             }
         }
-        (RouteId::FALLBACK, Params::new())
+        params.clear();
+        RouteId::FALLBACK
     }
 
     /// The name of parameter `index` of `route`.
@@ -137,15 +138,18 @@ mod tests {
         let user = r.add(Some("GET"), "/users/:id").unwrap();
         let files = r.add(None, "/static/*").unwrap();
         let post = r.add(Some("POST"), "/users/:id/posts/:post").unwrap();
-        assert_eq!(r.find(b"GET", b"/", 0).0, root);
-        let (id, p) = r.find(b"GET", b"/users/42", 10);
-        assert_eq!((id, p), (user, vec![(0, 17..19)]));
+        let mut p = Params::new();
+        assert_eq!(r.find(b"GET", b"/", 0, &mut p), root);
+        assert_eq!(r.find(b"GET", b"/users/42", 10, &mut p), user);
+        assert_eq!(p, vec![(0, 17..19)]);
         assert_eq!(r.param_name(user, 0), Some("id"));
-        assert_eq!(r.find(b"GET", b"/users/", 0).0, RouteId::FALLBACK, "an empty parameter does not match");
-        assert_eq!(r.find(b"PUT", b"/static/a/b.css", 0).0, files);
-        let (id, p) = r.find(b"POST", b"/users/7/posts/9", 0);
-        assert_eq!((id, p.len()), (post, 2));
-        assert_eq!(r.find(b"GET", b"/nope", 0).0, RouteId::FALLBACK);
+        assert_eq!(r.find(b"GET", b"/users/", 0, &mut p), RouteId::FALLBACK, "an empty parameter does not match");
+        assert!(p.is_empty());
+        assert_eq!(r.find(b"PUT", b"/static/a/b.css", 0, &mut p), files);
+        assert_eq!(r.find(b"POST", b"/users/7/posts/9", 0, &mut p), post);
+        assert_eq!(p.len(), 2);
+        assert_eq!(r.find(b"GET", b"/nope", 0, &mut p), RouteId::FALLBACK);
+        assert!(p.is_empty(), "no parameters left from an earlier request");
         assert!(r.add(None, "no-slash").is_err());
         assert!(r.add(None, "/a/*/b").is_err());
     }

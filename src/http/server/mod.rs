@@ -12,6 +12,7 @@ mod conns;
 mod heads;
 mod input;
 mod read;
+mod reqs;
 mod write;
 
 use std::collections::VecDeque;
@@ -19,14 +20,13 @@ use std::fs::File;
 use std::io::Read;
 use std::net::SocketAddr;
 
-use slab::Slab;
-
 use self::conns::Conns;
 use self::heads::Heads;
 use self::input::Input;
+use self::reqs::{Req, Reqs};
 use super::body::Body;
 use super::head::{self, Framing, Head, HeadLimits, Headers, Parsed, Reject};
-use super::route::{Params, RouteId, Router};
+use super::route::{RouteId, Router};
 use super::{Limits, Request, Response};
 use crate::{Error, Event as ChannEvent, Handle, Kind, Msg, Reactor, Result, TlsConfig};
 
@@ -143,27 +143,6 @@ enum Out {
     File { head: Vec<u8>, file: File, left: u64 },
 }
 
-#[derive(Debug)]
-struct Req {
-    gen: u32,
-    conn: Handle,
-    /// The head, then the body.
-    buf: Vec<u8>,
-    head: Head,
-    route: RouteId,
-    params: Params,
-    /// End of the path in the target (its '?' or its end).
-    path_end: u32,
-    out: Out,
-    /// A HEAD request: the response has no body.
-    head_only: bool,
-    /// The connection closes after this response.
-    close: bool,
-    /// Made by the server itself (an error response): the program never
-    /// heard of it.
-    internal: bool,
-}
-
 /// An HTTP/1.1 server on the program's reactor (see the module docs).
 #[derive(Debug)]
 pub struct Server {
@@ -172,14 +151,14 @@ pub struct Server {
     listeners: Vec<Handle>,
     tick: Option<Handle>,
     conns: Conns,
-    reqs: Slab<Req>,
-    next_gen: u32,
+    reqs: Reqs,
     events: VecDeque<Event>,
     heads: Heads,
-    /// Spare request buffers.
+    /// Spare response buffers.
     spare: Vec<Vec<u8>>,
-    /// Spare header lists.
-    spare_headers: Vec<Headers>,
+    /// The header list the next head is parsed into (then it goes to the
+    /// request, and the one the request's slot had comes here).
+    headers: Headers,
     stopping: bool,
 }
 
@@ -199,12 +178,11 @@ impl Server {
             listeners: Vec::new(),
             tick: None,
             conns: Conns::default(),
-            reqs: Slab::new(),
-            next_gen: 0,
+            reqs: Reqs::default(),
             events: VecDeque::new(),
             heads: Heads::new("mnet"),
             spare: Vec::new(),
-            spare_headers: Vec::new(),
+            headers: Headers::new(),
             stopping: false,
         }
     }
@@ -290,14 +268,11 @@ impl Server {
     }
 
     fn req(&self, id: RequestId) -> Option<&Req> {
-        self.reqs.get(id.slot as usize).filter(|q| q.gen == id.gen)
+        self.reqs.get(id)
     }
 
     fn req_mut(&mut self, id: RequestId) -> Result<&mut Req> {
-        self.reqs
-            .get_mut(id.slot as usize)
-            .filter(|q| q.gen == id.gen)
-            .ok_or_else(stale)
+        self.reqs.get_mut(id).ok_or_else(stale)
     }
 
     /// Bytes queued on the connection of `id` and not yet sent.
@@ -330,7 +305,7 @@ impl Server {
                 c.reading = Reading::Closing;
             }
         }
-        for (_, q) in self.reqs.iter_mut() {
+        for q in self.reqs.iter_mut() {
             q.close = true;
         }
         if self.conns.is_empty() {
@@ -399,13 +374,8 @@ impl Server {
         };
         let _ = r.close(h);
         for id in c.queue {
-            if self.reqs.get(id.slot as usize).is_some_and(|q| q.gen == id.gen) {
-                let q = self.reqs.remove(id.slot as usize);
-                let internal = q.internal;
-                self.recycle_req(q);
-                if !internal {
-                    self.events.push_back(Event::Aborted(id));
-                }
+            if self.reqs.remove(id).is_some_and(|q| !q.internal) {
+                self.events.push_back(Event::Aborted(id));
             }
         }
         if self.stopping && self.conns.is_empty() {

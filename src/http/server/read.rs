@@ -54,12 +54,7 @@ impl Server {
                         max_uri: limits.max_uri,
                         max_headers: limits.max_headers,
                     };
-                    let mut headers = self.spare_headers.pop().unwrap_or_default();
-                    let parsed = head::parse(c.input.pending(), head_limits, &mut headers);
-                    if headers.capacity() > 0 {
-                        self.spare_headers.push(headers); // not taken by a complete head
-                    }
-                    match parsed {
+                    match head::parse(c.input.pending(), head_limits, &mut self.headers) {
                         Parsed::Partial => {
                             if c.clock != Clock::Head && c.queue.is_empty() {
                                 c.clock = Clock::Head;
@@ -78,7 +73,7 @@ impl Server {
                     if c.input.is_empty() {
                         return;
                     }
-                    let Some(q) = self.reqs.get_mut(id.slot as usize).filter(|q| q.gen == id.gen) else {
+                    let Some(q) = self.reqs.get_mut(id) else {
                         return;
                     };
                     let max = limits.max_body.saturating_add(q.head.len as u64);
@@ -102,55 +97,36 @@ impl Server {
 
     /// A complete head at the front of the connection's buffer: a request.
     pub(super) fn new_request(&mut self, r: &mut Reactor, h: Handle, head: Head) {
-        let mut buf = self.take_buf();
-        let Some(c) = self.conns.get_mut(h) else {
-            return;
-        };
-        buf.extend_from_slice(&c.input.pending()[..head.len]);
-        c.input.consume(head.len);
-        let method = &buf[head.method.start as usize..head.method.end as usize];
-        let target = &buf[head.target.start as usize..head.target.end as usize];
-        let path_len = target.iter().position(|&b| b == b'?').unwrap_or(target.len());
-        let path_end = head.target.start + path_len as u32;
-        let (route, params) = self.router.find(method, &target[..path_len], head.target.start);
-        let head_only = method == b"HEAD";
+        let (framing, expect) = (head.framing, head.expect_continue);
         let close = !head.keep_alive || self.stopping;
-        let framing = head.framing;
-        let expect = head.expect_continue;
-        if let Framing::Length(n) = framing {
-            if n > self.limits.max_body {
-                self.recycle(buf);
-                self.recycle_headers(head.headers);
-                return self.refuse(r, h, Reject { status: 413, why: "body larger than the limit" });
+        let c = match self.conns.get_mut(h) {
+            Some(c) if !matches!(framing, Framing::Length(n) if n > self.limits.max_body) => c,
+            found => {
+                self.headers = head.headers;
+                if found.is_some() {
+                    self.refuse(r, h, Reject { status: 413, why: "body larger than the limit" });
+                }
+                return;
             }
-        }
-        self.next_gen = self.next_gen.wrapping_add(1);
-        let gen = self.next_gen;
-        let slot = self.reqs.insert(Req {
-            gen,
-            conn: h,
-            buf,
-            head,
-            route,
-            params,
-            path_end,
-            out: Out::Waiting,
-            head_only,
-            close,
-            internal: false,
-        });
-        let id = RequestId { slot: slot as u32, gen };
-        let c = self.conns.get_mut(h).expect("the connection is there");
+        };
+        let (id, q) = self.reqs.insert(h);
+        q.buf.extend_from_slice(&c.input.pending()[..head.len]);
+        c.input.consume(head.len);
+        let method = &q.buf[head.method.start as usize..head.method.end as usize];
+        let target = &q.buf[head.target.start as usize..head.target.end as usize];
+        let path_len = target.iter().position(|&b| b == b'?').unwrap_or(target.len());
+        q.path_end = head.target.start + path_len as u32;
+        q.route = self.router.find(method, &target[..path_len], head.target.start, &mut q.params);
+        q.head_only = method == b"HEAD";
+        q.close = close;
+        // The slot's own (emptied) header list takes the next head.
+        self.headers = std::mem::replace(&mut q.head, head).headers;
         c.queue.push_back(id);
-        if close {
-            c.reading = Reading::Closing;
-        }
         match framing {
             Framing::None => {
-                if !close {
-                    c.reading = Reading::Head;
-                }
-                self.ready(id);
+                c.reading = if close { Reading::Closing } else { Reading::Head };
+                c.clock = Clock::Busy;
+                self.events.push_back(Event::Request(id));
             }
             Framing::Length(n) => {
                 c.reading = Reading::Body(id, Body::Length(n));
@@ -159,14 +135,6 @@ impl Server {
             Framing::Chunked => {
                 c.reading = Reading::Body(id, Body::chunked());
                 self.start_body(r, h, expect);
-            }
-        }
-        if close {
-            // Reading goes on only for the body of this, the last request.
-            if let Some(c) = self.conns.get_mut(h) {
-                if matches!(c.reading, Reading::Head) {
-                    c.reading = Reading::Closing;
-                }
             }
         }
     }
@@ -185,7 +153,7 @@ impl Server {
 
     /// A request is complete: the program hears of it.
     pub(super) fn ready(&mut self, id: RequestId) {
-        if let Some(q) = self.reqs.get(id.slot as usize) {
+        if let Some(q) = self.reqs.get(id) {
             if let Some(c) = self.conns.get_mut(q.conn) {
                 c.clock = Clock::Busy;
             }
@@ -213,40 +181,19 @@ impl Server {
         c.reading = Reading::Closing;
         c.input.clear();
         c.clock = Clock::Busy;
-        let carried = carrier.and_then(|id| self.reqs.get_mut(id.slot as usize).filter(|q| q.gen == id.gen));
+        let carried = carrier.and_then(|id| self.reqs.get_mut(id));
         if let Some(q) = carried {
             q.out = Out::Ready(buf);
             q.internal = true;
             q.close = true;
         } else {
-            self.next_gen = self.next_gen.wrapping_add(1);
-            let gen = self.next_gen;
-            let slot = self.reqs.insert(Req {
-                gen,
-                conn: h,
-                buf: Vec::new(),
-                head: Head {
-                    method: 0..0,
-                    target: 0..0,
-                    minor: 1,
-                    headers: Vec::new(),
-                    framing: Framing::None,
-                    keep_alive: false,
-                    expect_continue: false,
-                    upgrade: false,
-                    len: 0,
-                },
-                route: RouteId::FALLBACK,
-                params: Params::new(),
-                path_end: 0,
-                out: Out::Ready(buf),
-                head_only: false,
-                close: true,
-                internal: true,
-            });
-            if let Some(c) = self.conns.get_mut(h) {
-                c.queue.push_back(RequestId { slot: slot as u32, gen });
-            }
+            let (id, q) = self.reqs.insert(h);
+            let headers = std::mem::take(&mut q.head.headers);
+            q.head = Head { minor: 1, headers, ..Head::default() };
+            q.out = Out::Ready(buf);
+            q.close = true;
+            q.internal = true;
+            c.queue.push_back(id);
         }
         let _ = self.flush(r, h);
     }

@@ -53,7 +53,7 @@ impl Server {
     /// usual case: answers in request order), else kept until the answers
     /// before it are sent.
     fn answer(&mut self, r: &mut Reactor, id: RequestId, bytes: Vec<u8>) -> Result<()> {
-        let q = self.reqs.get_mut(id.slot as usize).filter(|q| q.gen == id.gen).ok_or_else(stale)?;
+        let q = self.reqs.get_mut(id).ok_or_else(stale)?;
         let conn = q.conn;
         if self.conns.get(conn).and_then(|c| c.queue.front()) != Some(&id) {
             q.out = Out::Ready(bytes);
@@ -96,7 +96,7 @@ impl Server {
     /// Sends the next piece of the file answering `id` (at the front of its
     /// connection); true when the file is all sent.
     pub(super) fn pump_file(&mut self, r: &mut Reactor, id: RequestId) -> bool {
-        let Some(q) = self.reqs.get_mut(id.slot as usize).filter(|q| q.gen == id.gen) else {
+        let Some(q) = self.reqs.get_mut(id) else {
             return false;
         };
         let conn = q.conn;
@@ -212,7 +212,7 @@ impl Server {
             let Some(&id) = c.queue.front() else {
                 return Ok(());
             };
-            let Some(q) = self.reqs.get_mut(id.slot as usize).filter(|q| q.gen == id.gen) else {
+            let Some(q) = self.reqs.get_mut(id) else {
                 return Ok(());
             };
             match &mut q.out {
@@ -261,11 +261,10 @@ impl Server {
     /// The response to the request at the front of its connection's queue
     /// is all written: the request goes, the connection moves on.
     pub(super) fn finished(&mut self, r: &mut Reactor, id: RequestId) {
-        let Some(q) = self.reqs.try_remove(id.slot as usize) else {
+        let Some(q) = self.reqs.remove(id) else {
             return;
         };
         let (h, close) = (q.conn, q.close);
-        self.recycle_req(q);
         let limits = self.limits;
         let Some(c) = self.conns.get_mut(h) else {
             return;
@@ -322,7 +321,7 @@ impl Server {
             let _ = r.set_send_event(h, false);
             return;
         };
-        let Some(q) = self.reqs.get(id.slot as usize).filter(|q| q.gen == id.gen) else {
+        let Some(q) = self.reqs.get(id) else {
             return;
         };
         let (file, streaming) = (matches!(q.out, Out::File { .. }), matches!(q.out, Out::Streaming { ended: false, .. }));
@@ -343,19 +342,6 @@ impl Server {
         if buf.capacity() <= 64 * 1024 && self.spare.len() < 256 {
             buf.clear();
             self.spare.push(buf);
-        }
-    }
-
-    /// A request is done with: its buffers serve the next ones.
-    pub(super) fn recycle_req(&mut self, q: Req) {
-        self.recycle(q.buf);
-        self.recycle_headers(q.head.headers);
-    }
-
-    pub(super) fn recycle_headers(&mut self, mut headers: Headers) {
-        if headers.capacity() <= 256 && self.spare_headers.len() < 256 {
-            headers.clear();
-            self.spare_headers.push(headers);
         }
     }
 
