@@ -264,7 +264,7 @@ impl Server {
     pub fn request(&self, id: RequestId) -> Option<Request<'_>> {
         let req = self.req(id)?;
         let peer = self.conns.get(req.conn).and_then(|c| c.peer);
-        Some(Request::new(&req.buf, &req.head, req.route, &req.params, req.path_end, &self.router, peer))
+        Some(Request::new(&req.buf, &req.head, req.route, &req.params, &self.router, peer))
     }
 
     fn req(&self, id: RequestId) -> Option<&Req> {

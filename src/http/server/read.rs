@@ -114,9 +114,7 @@ impl Server {
         c.input.consume(head.len);
         let method = &q.buf[head.method.start as usize..head.method.end as usize];
         let target = &q.buf[head.target.start as usize..head.target.end as usize];
-        let path_len = target.iter().position(|&b| b == b'?').unwrap_or(target.len());
-        q.path_end = head.target.start + path_len as u32;
-        q.route = self.router.find(method, &target[..path_len], head.target.start, &mut q.params);
+        q.route = self.router.find(method, target, head.target.start, &mut q.params);
         q.head_only = method == b"HEAD";
         q.close = close;
         // The slot's own (emptied) header list takes the next head.

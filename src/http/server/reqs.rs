@@ -31,8 +31,6 @@ pub(super) struct Req {
     pub(super) head: Head,
     pub(super) route: RouteId,
     pub(super) params: Params,
-    /// End of the path in the target (its '?' or its end).
-    pub(super) path_end: u32,
     pub(super) out: Out,
     /// A HEAD request: the response has no body.
     pub(super) head_only: bool,
@@ -89,7 +87,6 @@ impl Reqs {
                     head: Head::default(),
                     route: RouteId::FALLBACK,
                     params: Params::new(),
-                    path_end: 0,
                     out: Out::Waiting,
                     head_only: false,
                     close: false,
@@ -105,7 +102,6 @@ impl Reqs {
         q.gen = gen;
         q.conn = conn;
         q.route = RouteId::FALLBACK;
-        q.path_end = 0;
         q.head_only = false;
         q.close = false;
         q.internal = false;
