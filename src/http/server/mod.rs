@@ -13,6 +13,8 @@ mod heads;
 mod input;
 mod read;
 mod reqs;
+#[cfg(test)]
+mod tests;
 mod write;
 
 use std::collections::VecDeque;
