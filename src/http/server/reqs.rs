@@ -124,7 +124,9 @@ impl Reqs {
             internal: q.internal,
         };
         q.live = false;
-        q.out = Out::Waiting;
+        if !matches!(q.out, Out::Waiting) {
+            q.out = Out::Waiting;
+        }
         q.buf.clear();
         q.head.headers.clear();
         q.params.clear();

@@ -62,11 +62,24 @@ impl Server {
         }
         let sent = r.send(conn, &bytes);
         self.recycle(bytes);
-        if sent.is_ok() {
-            self.finished(r, id);
-            self.flush(r, conn)?; // answers that were waiting for this one
-        } // else the connection failed: DISCONNECT follows
-        self.resume(r, conn);
+        if sent.is_err() {
+            self.resume(r, conn); // the connection failed: DISCONNECT follows
+            return Ok(());
+        }
+        self.finished(r, id);
+        // Most answers leave nothing to do: the next request waits for its
+        // answer (or there is none), and no input waits to be parsed.
+        let Some(c) = self.conns.get(conn) else {
+            return Ok(());
+        };
+        let next_ready = c.queue.front().is_some_and(|&next| self.reqs.get(next).is_some_and(|q| !matches!(q.out, Out::Waiting)));
+        let read_on = c.paused || !c.input.is_empty();
+        if next_ready {
+            self.flush(r, conn)?;
+        }
+        if next_ready || read_on {
+            self.resume(r, conn);
+        }
         Ok(())
     }
 
