@@ -66,18 +66,8 @@ impl Server {
             self.resume(r, conn); // the connection failed: DISCONNECT follows
             return Ok(());
         }
-        self.finished(r, id);
-        // Most answers leave nothing to do: the next request waits for its
-        // answer (or there is none), and no input waits to be parsed.
-        let Some(c) = self.conns.get(conn) else {
-            return Ok(());
-        };
-        let next_ready = c.queue.front().is_some_and(|&next| self.reqs.get(next).is_some_and(|q| !matches!(q.out, Out::Waiting)));
-        let read_on = c.paused || !c.input.is_empty();
-        if next_ready {
+        if self.finished(r, id) {
             self.flush(r, conn)?;
-        }
-        if next_ready || read_on {
             self.resume(r, conn);
         }
         Ok(())
@@ -272,15 +262,18 @@ impl Server {
     }
 
     /// The response to the request at the front of its connection's queue
-    /// is all written: the request goes, the connection moves on.
-    pub(super) fn finished(&mut self, r: &mut Reactor, id: RequestId) {
+    /// is all written: the request goes, the connection moves on. True
+    /// when the connection has more to do at once: the next answer is
+    /// ready, or input waits to be parsed. Most answers leave nothing: the
+    /// next request waits for its own answer (or there is none).
+    pub(super) fn finished(&mut self, r: &mut Reactor, id: RequestId) -> bool {
         let Some(q) = self.reqs.remove(id) else {
-            return;
+            return false;
         };
         let (h, close) = (q.conn, q.close);
         let limits = self.limits;
         let Some(c) = self.conns.get_mut(h) else {
-            return;
+            return false;
         };
         c.queue.pop_front();
         if close {
@@ -295,21 +288,24 @@ impl Server {
                 let _ = r.close(h);
                 self.drop_conn(r, h);
             }
-            return;
+            return false;
         }
-        if c.queue.is_empty() {
+        let read_on = c.paused || !c.input.is_empty();
+        let Some(&next) = c.queue.front() else {
             let _ = r.set_send_event(h, false);
             if c.peer_done {
                 let _ = r.close(h);
                 self.drop_conn(r, h);
-                return;
+                return false;
             }
             if matches!(c.reading, Reading::Head) {
                 c.clock = if c.input.is_empty() { Clock::Idle } else { Clock::Head };
                 let ms = if c.input.is_empty() { limits.keep_alive_ms } else { limits.head_timeout_ms };
                 c.deadline = r.now.saturating_add(ms.saturating_mul(1000));
             }
-        }
+            return read_on;
+        };
+        read_on || self.reqs.get(next).is_some_and(|q| !matches!(q.out, Out::Waiting))
     }
 
     /// Parsing resumes once the pipeline has room (and bytes already read
