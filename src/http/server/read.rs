@@ -4,9 +4,11 @@
 use super::*;
 
 impl Server {
-    pub(super) fn readable(&mut self, r: &mut Reactor, h: Handle) {
+    /// Reads what connection `h` received and parses it; false when `h`
+    /// is not one of the server's connections.
+    pub(super) fn readable(&mut self, r: &mut Reactor, h: Handle) -> bool {
         let Some(c) = self.conns.get_mut(h) else {
-            return;
+            return false;
         };
         let cap = self.limits.max_head.max(READ_CHUNK) + READ_CHUNK;
         // Past `cap` bytes the buffer is parsed before more is read.
@@ -23,9 +25,10 @@ impl Server {
         }
         if matches!(c.reading, Reading::Closing) {
             c.input.clear();
-            return;
+            return true;
         }
         self.parse(r, h);
+        true
     }
 
     /// Turns the bytes a connection received into requests.
