@@ -34,11 +34,16 @@ impl Server {
     /// Turns the bytes a connection received into requests.
     pub(super) fn parse(&mut self, r: &mut Reactor, h: Handle) {
         let limits = self.limits;
+        let head_limits = HeadLimits {
+            max_head: limits.max_head,
+            max_uri: limits.max_uri,
+            max_headers: limits.max_headers,
+        };
+        let Some(c) = self.conns.get_mut(h) else {
+            return;
+        };
         loop {
-            let Some(c) = self.conns.get_mut(h) else {
-                return;
-            };
-            if c.paused || matches!(c.reading, Reading::Closing) {
+            if c.paused {
                 return;
             }
             match c.reading {
@@ -52,12 +57,8 @@ impl Server {
                         let _ = r.set_recv_event(h, false);
                         return;
                     }
-                    let head_limits = HeadLimits {
-                        max_head: limits.max_head,
-                        max_uri: limits.max_uri,
-                        max_headers: limits.max_headers,
-                    };
-                    match head::parse(c.input.pending(), head_limits, &mut self.headers) {
+                    let head = match head::parse(c.input.pending(), head_limits, &mut self.headers) {
+                        Parsed::Complete(head) => head,
                         Parsed::Partial => {
                             if c.clock != Clock::Head && c.queue.is_empty() {
                                 c.clock = Clock::Head;
@@ -66,13 +67,32 @@ impl Server {
                             return;
                         }
                         Parsed::Refused(rej) => return self.refuse(r, h, rej),
-                        Parsed::Complete(head) => self.new_request(r, h, head),
+                    };
+                    if matches!(head.framing, Framing::Length(n) if n > limits.max_body) {
+                        self.headers = head.headers;
+                        return self.refuse(r, h, Reject { status: 413, why: "body larger than the limit" });
+                    }
+                    let (framing, expect) = (head.framing, head.expect_continue);
+                    let close = !head.keep_alive || self.stopping;
+                    let id = take_in(&mut self.reqs, &self.router, &mut self.headers, c, h, head, close);
+                    let body = match framing {
+                        Framing::None => {
+                            c.reading = if close { Reading::Closing } else { Reading::Head };
+                            c.clock = Clock::Busy;
+                            self.events.push_back(Event::Request(id));
+                            continue;
+                        }
+                        Framing::Length(n) => Body::Length(n),
+                        Framing::Chunked => Body::chunked(),
+                    };
+                    c.reading = Reading::Body(id, body);
+                    c.clock = Clock::Body;
+                    c.deadline = r.now.saturating_add(limits.body_timeout_ms.saturating_mul(1000));
+                    if expect && c.input.is_empty() {
+                        let _ = r.send(h, b"HTTP/1.1 100 Continue\r\n\r\n");
                     }
                 }
                 Reading::Body(id, mut body) => {
-                    let Some(c) = self.conns.get_mut(h) else {
-                        return;
-                    };
                     if c.input.is_empty() {
                         return;
                     }
@@ -83,83 +103,19 @@ impl Server {
                     match body.feed(c.input.pending(), &mut q.buf, max) {
                         Ok(used) => {
                             c.input.consume(used);
-                            if body == Body::Done {
-                                c.reading = Reading::Head;
-                                self.ready(id);
-                            } else {
+                            if body != Body::Done {
                                 c.reading = Reading::Body(id, body);
                                 return;
                             }
+                            c.reading = Reading::Head;
+                            c.clock = Clock::Busy;
+                            self.events.push_back(Event::Request(id));
                         }
                         Err(rej) => return self.refuse(r, h, rej),
                     }
                 }
             }
         }
-    }
-
-    /// A complete head at the front of the connection's buffer: a request.
-    pub(super) fn new_request(&mut self, r: &mut Reactor, h: Handle, head: Head) {
-        let (framing, expect) = (head.framing, head.expect_continue);
-        let close = !head.keep_alive || self.stopping;
-        let c = match self.conns.get_mut(h) {
-            Some(c) if !matches!(framing, Framing::Length(n) if n > self.limits.max_body) => c,
-            found => {
-                self.headers = head.headers;
-                if found.is_some() {
-                    self.refuse(r, h, Reject { status: 413, why: "body larger than the limit" });
-                }
-                return;
-            }
-        };
-        let (id, q) = self.reqs.insert(h);
-        q.buf.extend_from_slice(&c.input.pending()[..head.len]);
-        c.input.consume(head.len);
-        let method = &q.buf[head.method.start as usize..head.method.end as usize];
-        let target = &q.buf[head.target.start as usize..head.target.end as usize];
-        q.route = self.router.find(method, target, head.target.start, &mut q.params);
-        q.head_only = method == b"HEAD";
-        q.close = close;
-        // The slot's own (emptied) header list takes the next head.
-        self.headers = std::mem::replace(&mut q.head, head).headers;
-        c.queue.push_back(id);
-        match framing {
-            Framing::None => {
-                c.reading = if close { Reading::Closing } else { Reading::Head };
-                c.clock = Clock::Busy;
-                self.events.push_back(Event::Request(id));
-            }
-            Framing::Length(n) => {
-                c.reading = Reading::Body(id, Body::Length(n));
-                self.start_body(r, h, expect);
-            }
-            Framing::Chunked => {
-                c.reading = Reading::Body(id, Body::chunked());
-                self.start_body(r, h, expect);
-            }
-        }
-    }
-
-    pub(super) fn start_body(&mut self, r: &mut Reactor, h: Handle, expect_continue: bool) {
-        let limits = self.limits;
-        let Some(c) = self.conns.get_mut(h) else {
-            return;
-        };
-        c.clock = Clock::Body;
-        c.deadline = r.now.saturating_add(limits.body_timeout_ms.saturating_mul(1000));
-        if expect_continue && c.input.is_empty() {
-            let _ = r.send(h, b"HTTP/1.1 100 Continue\r\n\r\n");
-        }
-    }
-
-    /// A request is complete: the program hears of it.
-    pub(super) fn ready(&mut self, id: RequestId) {
-        if let Some(q) = self.reqs.get(id) {
-            if let Some(c) = self.conns.get_mut(q.conn) {
-                c.clock = Clock::Busy;
-            }
-        }
-        self.events.push_back(Event::Request(id));
     }
 
     /// Refuses what the connection sent: an error response after the
@@ -198,4 +154,22 @@ impl Server {
         }
         let _ = self.flush(r, h);
     }
+}
+
+/// Takes in the request whose complete `head` is at the front of `c`'s
+/// input (connection `h`): its bytes are copied into a request slot and
+/// passed over, its route found, and it joins the connection's queue.
+fn take_in(reqs: &mut Reqs, router: &Router, headers: &mut Headers, c: &mut Conn, h: Handle, head: Head, close: bool) -> RequestId {
+    let (id, q) = reqs.insert(h);
+    q.buf.extend_from_slice(&c.input.pending()[..head.len]);
+    c.input.consume(head.len);
+    let method = &q.buf[head.method.start as usize..head.method.end as usize];
+    let target = &q.buf[head.target.start as usize..head.target.end as usize];
+    q.route = router.find(method, target, head.target.start, &mut q.params);
+    q.head_only = method == b"HEAD";
+    q.close = close;
+    // The slot's own (emptied) header list takes the next head.
+    *headers = std::mem::replace(&mut q.head, head).headers;
+    c.queue.push_back(id);
+    id
 }
