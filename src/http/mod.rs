@@ -127,7 +127,6 @@ pub struct Request<'a> {
     head: &'a Head,
     route: RouteId,
     params: &'a Params,
-    path_end: u32,
     router: &'a Router,
     peer: Option<SocketAddr>,
 }
@@ -144,7 +143,6 @@ impl<'a> Request<'a> {
         head: &'a Head,
         route: RouteId,
         params: &'a Params,
-        path_end: u32,
         router: &'a Router,
         peer: Option<SocketAddr>,
     ) -> Request<'a> {
@@ -153,7 +151,6 @@ impl<'a> Request<'a> {
             head,
             route,
             params,
-            path_end,
             router,
             peer,
         }
@@ -175,14 +172,14 @@ impl<'a> Request<'a> {
 
     /// The path part of the target, as sent (percent-encoded).
     pub fn path(&self) -> &'a str {
-        text(&self.buf[self.head.target.start as usize..self.path_end as usize])
+        let t = self.slice(&self.head.target);
+        text(route::path(t))
     }
 
     /// The query string after '?', as sent ("" without one).
     pub fn query(&self) -> &'a str {
         let t = self.slice(&self.head.target);
-        let p = (self.path_end - self.head.target.start) as usize;
-        text(t.get(p + 1..).unwrap_or(b""))
+        text(t.get(route::path(t).len() + 1..).unwrap_or(b""))
     }
 
     /// The first query parameter named `name`, percent-decoded ('+' is a
@@ -367,7 +364,7 @@ pub fn fuzz_request(data: &[u8], split: usize) {
         max_uri: 512,
         max_headers: 32,
     };
-    let head = match head::parse(data, limits) {
+    let head = match head::parse(data, limits, &mut head::Headers::new()) {
         head::Parsed::Complete(h) => h,
         head::Parsed::Partial => {
             assert!(data.len() <= limits.max_head, "a head past the limit is refused, not partial");
@@ -381,6 +378,8 @@ pub fn fuzz_request(data: &[u8], split: usize) {
     assert!(head.len <= data.len() && head.len <= limits.max_head);
     for (n, v) in &head.headers {
         assert!(n.end as usize <= head.len && v.end as usize <= head.len);
+        let value = &data[v.start as usize..v.end as usize];
+        assert!(!value.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f), "control bytes in a header value: {value:?}");
     }
     let body_bytes = &data[head.len..];
     let fresh = || match head.framing {
