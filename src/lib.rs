@@ -93,6 +93,7 @@ mod local;
 mod logging;
 mod net;
 mod tls;
+pub mod ws;
 
 pub use self::core::chann::{Kind, State};
 pub use self::core::event::{Event, Msg};
