@@ -51,7 +51,7 @@ use std::net::SocketAddr;
 pub use client::{Client, ClientEvent, ClientOptions, ClientResponse, FetchId};
 pub use head::Reject;
 pub use route::RouteId;
-pub use server::{Event, RequestId, Server};
+pub use server::{Event, RequestId, Server, Upgraded};
 
 use head::Head;
 use route::{Params, Router};

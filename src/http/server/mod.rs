@@ -9,6 +9,7 @@
 //! once, or later from any event of the same loop).
 
 mod read;
+mod upgrade;
 mod write;
 
 use std::collections::{HashMap, VecDeque};
@@ -24,6 +25,8 @@ use super::head::{self, Framing, Head, HeadLimits, Parsed, Reject};
 use super::route::{Params, RouteId, Router};
 use super::{Limits, Request, Response};
 use crate::{Error, Event as ChannEvent, Handle, Kind, Msg, Reactor, Result, TlsConfig};
+
+pub use upgrade::Upgraded;
 
 /// Names a request the server handed out; stale once its response is
 /// complete or its client went away (then calls with it fail).

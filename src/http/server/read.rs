@@ -120,6 +120,7 @@ impl Server {
         let close = !head.keep_alive || self.stopping;
         let framing = head.framing;
         let expect = head.expect_continue;
+        let upgrade = head.upgrade;
         if let Framing::Length(n) = framing {
             if n > self.limits.max_body {
                 self.recycle(buf);
@@ -151,6 +152,12 @@ impl Server {
             Framing::None => {
                 if !close {
                     c.reading = Reading::Head;
+                }
+                if upgrade {
+                    // What follows may be another protocol's (upgrade.rs):
+                    // parsing waits for the answer, as for a full pipeline.
+                    c.paused = true;
+                    let _ = r.set_recv_event(h, false);
                 }
                 self.ready(id);
             }
