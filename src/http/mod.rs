@@ -49,6 +49,8 @@ use std::borrow::Cow;
 use std::net::SocketAddr;
 
 pub use client::{Client, ClientEvent, ClientOptions, ClientResponse, FetchId};
+/// URLs as the HTTP client reads them (the WebSocket client reuses them).
+pub(crate) use client::url;
 pub use head::Reject;
 pub use route::RouteId;
 pub use server::{Event, RequestId, Server, Upgraded};

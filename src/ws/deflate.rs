@@ -72,7 +72,7 @@ pub(crate) struct Params {
 
 /// One extension of a `Sec-WebSocket-Extensions` list: its name and
 /// parameters (values unquoted).
-type Extension = (String, Vec<(String, Option<String>)>);
+pub(crate) type Extension = (String, Vec<(String, Option<String>)>);
 
 fn is_tchar(c: char) -> bool {
     c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)

@@ -71,7 +71,7 @@ pub(crate) struct Refusal {
 pub(crate) struct Upgrade {
     pub key: String,
     pub protocols: Vec<String>,
-    pub extensions: Vec<(String, Vec<(String, Option<String>)>)>,
+    pub extensions: Vec<deflate::Extension>,
 }
 
 /// Reads a request as a WebSocket handshake.

@@ -1,0 +1,508 @@
+//! mnet's WebSocket server under raw sockets: the opening handshake (the
+//! accept key, subprotocols, refusals), bytes right after the handshake,
+//! bad input (unmasked frames, oversized frames, invalid UTF-8 split
+//! across fragments, a close with 1005 on the wire), both closing
+//! handshakes, keep-alive pings and the idle timeout, and a peer that
+//! never reads (bounded memory, then the drain). Also mnet's client
+//! against mnet's server.
+mod common;
+
+use std::cell::{Cell, RefCell};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use common::ws::{frame, parse_frame, upgrade_request, FIN};
+use mnet::http::{self, Limits};
+use mnet::ws::{offered_protocols, Endpoint, Event, Options};
+use mnet::{Handle, Reactor};
+
+/// An echo server: upgrades on any path but `/refuse` (403), choosing
+/// `chat` when offered; records every event.
+struct Srv {
+    r: Reactor,
+    web: http::Server,
+    ws: Endpoint,
+    addr: SocketAddr,
+    events: Vec<Event>,
+    echo: bool,
+}
+
+impl Srv {
+    fn new(opts: Options) -> Srv {
+        let mut r = Reactor::new().unwrap();
+        let mut web = http::Server::new(Limits::default());
+        let l = web.listen(&mut r, "127.0.0.1:0").unwrap();
+        let addr = r.local_addr(l).unwrap();
+        Srv {
+            r,
+            web,
+            ws: Endpoint::new(opts),
+            addr,
+            events: Vec::new(),
+            echo: true,
+        }
+    }
+
+    fn round(&mut self) {
+        self.r.poll(5).unwrap();
+        while let Some(m) = self.r.next() {
+            if let Some(m) = self.ws.handle(&mut self.r, m) {
+                assert!(self.web.handle(&mut self.r, m).is_none());
+            }
+            self.serve_events();
+        }
+        self.serve_events();
+    }
+
+    fn serve_events(&mut self) {
+        let r = &mut self.r;
+        while let Some(ev) = self.web.next_event() {
+            let http::Event::Request(id) = ev else { continue };
+            let q = self.web.request(id).unwrap();
+            let (upgrade, path) = (q.is_upgrade(), q.path().to_owned());
+            let chat = offered_protocols(&q).contains(&"chat");
+            if !upgrade {
+                self.web.respond_bytes(r, id, 200, "text/plain", b"plain HTTP").unwrap();
+            } else if path == "/refuse" {
+                self.web.respond_bytes(r, id, 403, "text/plain", b"no").unwrap();
+            } else {
+                let _ = self.ws.accept(r, &mut self.web, id, chat.then_some("chat"));
+            }
+        }
+        while let Some(ev) = self.ws.next_event() {
+            if let (true, Event::Message { id, text, data }) = (self.echo, &ev) {
+                let _ = self.ws.send(r, *id, *text, data);
+            }
+            self.events.push(ev);
+        }
+    }
+
+    /// Serves rounds until `done` (bounded).
+    fn until(&mut self, what: &str, mut done: impl FnMut(&mut Srv) -> bool) {
+        let end = Instant::now() + Duration::from_secs(20);
+        while !done(self) {
+            assert!(Instant::now() < end, "timed out waiting for {what}");
+            self.round();
+        }
+    }
+
+    fn opened(&self) -> Option<Handle> {
+        self.events.iter().rev().find_map(|e| match e {
+            Event::Open(h) => Some(*h),
+            _ => None,
+        })
+    }
+
+    fn closed(&self) -> Option<(u16, String)> {
+        self.events.iter().find_map(|e| match e {
+            Event::Close { code, reason, .. } => Some((*code, reason.clone())),
+            _ => None,
+        })
+    }
+}
+
+/// A raw client: a socket and what it read and has not used yet.
+struct Raw {
+    s: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Raw {
+    fn connect(srv: &Srv) -> Raw {
+        let s = TcpStream::connect(srv.addr).unwrap();
+        s.set_nonblocking(true).unwrap();
+        Raw { s, buf: Vec::new() }
+    }
+
+    /// Connects and upgrades; returns the 101 head.
+    fn open(srv: &mut Srv, path: &str, extra: &str) -> (Raw, String) {
+        let mut c = Raw::connect(srv);
+        c.send(srv, upgrade_request(path, extra).as_bytes());
+        let head = c.head(srv);
+        assert!(head.starts_with("HTTP/1.1 101 "), "{head}");
+        (c, head)
+    }
+
+    fn send(&mut self, srv: &mut Srv, bytes: &[u8]) {
+        let mut at = 0;
+        while at < bytes.len() {
+            match self.s.write(&bytes[at..]) {
+                Ok(n) => at += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => srv.round(),
+                Err(e) => panic!("write: {e}"),
+            }
+        }
+    }
+
+    /// Reads what is there; false at the end of the stream.
+    fn pull(&mut self) -> bool {
+        let mut b = [0u8; 65536];
+        loop {
+            match self.s.read(&mut b) {
+                Ok(0) => return false,
+                Ok(n) => self.buf.extend_from_slice(&b[..n]),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return true,
+                Err(e) if e.kind() == ErrorKind::ConnectionReset => return false,
+                Err(e) => panic!("read: {e}"),
+            }
+        }
+    }
+
+    /// An HTTP head from the server.
+    fn head(&mut self, srv: &mut Srv) -> String {
+        let mut end = None;
+        srv.until("an HTTP head", |_| {
+            self.pull();
+            end = self.buf.windows(4).position(|w| w == b"\r\n\r\n");
+            end.is_some()
+        });
+        let end = end.unwrap() + 4;
+        let head = String::from_utf8(self.buf.drain(..end).collect()).unwrap();
+        head
+    }
+
+    /// The next frame: (first byte, payload).
+    fn frame(&mut self, srv: &mut Srv) -> (u8, Vec<u8>) {
+        let mut got = None;
+        srv.until("a frame", |_| {
+            self.pull();
+            got = parse_frame(&self.buf);
+            got.is_some()
+        });
+        let (b0, payload, used) = got.unwrap();
+        self.buf.drain(..used);
+        (b0, payload)
+    }
+
+    /// The next frame, which must be a close: its code.
+    fn close_code(&mut self, srv: &mut Srv) -> u16 {
+        let (b0, p) = self.frame(srv);
+        assert_eq!(b0, FIN | 0x8, "a close frame");
+        u16::from_be_bytes([p[0], p[1]])
+    }
+
+    /// Serves until the server ended TCP.
+    fn eof(&mut self, srv: &mut Srv) {
+        srv.until("the server's end of TCP", |_| !self.pull());
+    }
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines()
+        .find_map(|l| l.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim()))
+}
+
+#[test]
+fn the_handshake_answers_with_the_accept_key_and_a_subprotocol() {
+    let mut srv = Srv::new(Options::default());
+    let (_c, head) = Raw::open(&mut srv, "/chat", "Sec-WebSocket-Protocol: superchat, chat\r\n");
+    assert_eq!(header(&head, "sec-websocket-accept"), Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    assert_eq!(header(&head, "upgrade"), Some("websocket"));
+    assert_eq!(header(&head, "connection"), Some("Upgrade"));
+    assert_eq!(header(&head, "sec-websocket-protocol"), Some("chat"));
+    assert_eq!(header(&head, "sec-websocket-extensions"), None, "no deflate offered, none agreed");
+    assert_eq!(header(&head, "content-length"), None);
+    let h = srv.opened().expect("Open");
+    assert_eq!(srv.ws.protocol(h), Some("chat"));
+    assert_eq!(srv.web.connections(), 0, "the HTTP server let it go");
+    let (_c, head) = Raw::open(&mut srv, "/", "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n");
+    assert_eq!(header(&head, "sec-websocket-extensions"), Some("permessage-deflate"));
+    assert_eq!(header(&head, "sec-websocket-protocol"), None);
+}
+
+#[test]
+fn refused_and_malformed_handshakes_get_http_answers() {
+    let mut srv = Srv::new(Options::default());
+    let mut c = Raw::connect(&srv);
+    for (req, status) in [
+        (upgrade_request("/refuse", ""), "HTTP/1.1 403 "),
+        (upgrade_request("/", "").replace("Version: 13", "Version: 8"), "HTTP/1.1 426 "),
+        (upgrade_request("/", "").replace("dGhlIHNhbXBsZSBub25jZQ==", "c2hvcnQ="), "HTTP/1.1 400 "),
+        (upgrade_request("/", "").replace("GET", "POST"), "HTTP/1.1 400 "),
+    ] {
+        c.send(&mut srv, req.as_bytes());
+        let head = c.head(&mut srv);
+        assert!(head.starts_with(status), "{head}");
+        if status.contains("426") {
+            assert_eq!(header(&head, "sec-websocket-version"), Some("13"));
+        }
+        let len: usize = header(&head, "content-length").unwrap().parse().unwrap();
+        srv.until("the body", |_| {
+            c.pull();
+            c.buf.len() >= len
+        });
+        c.buf.drain(..len);
+    }
+    // The connection is still HTTP, parsed again after each refusal.
+    c.send(&mut srv, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert!(c.head(&mut srv).starts_with("HTTP/1.1 200 "));
+    assert!(srv.opened().is_none());
+}
+
+#[test]
+fn frames_right_behind_the_handshake_are_read() {
+    let mut srv = Srv::new(Options::default());
+    let mut c = Raw::connect(&srv);
+    let mut bytes = upgrade_request("/", "").into_bytes();
+    bytes.extend_from_slice(&frame(FIN, 1, b"early", true));
+    c.send(&mut srv, &bytes);
+    assert!(c.head(&mut srv).starts_with("HTTP/1.1 101 "));
+    assert_eq!(c.frame(&mut srv), (FIN | 1, b"early".to_vec()));
+}
+
+#[test]
+fn an_unmasked_client_frame_fails_with_1002() {
+    let mut srv = Srv::new(Options::default());
+    let (mut c, _) = Raw::open(&mut srv, "/", "");
+    c.send(&mut srv, &frame(FIN, 1, b"bare", false));
+    assert_eq!(c.close_code(&mut srv), 1002);
+    c.eof(&mut srv);
+    srv.until("the Close event", |s| s.closed().is_some());
+    assert_eq!(srv.closed().unwrap().0, 1002);
+    assert!(!srv.events.iter().any(|e| matches!(e, Event::Message { .. })));
+}
+
+#[test]
+fn an_oversized_frame_fails_with_1009_before_its_payload() {
+    let mut srv = Srv::new(Options {
+        max_frame: 1000,
+        ..Options::default()
+    });
+    let (mut c, _) = Raw::open(&mut srv, "/", "");
+    let f = frame(FIN, 2, &[0; 1001], true);
+    c.send(&mut srv, &f[..8]); // the header and its mask only
+    assert_eq!(c.close_code(&mut srv), 1009);
+    c.eof(&mut srv);
+}
+
+#[test]
+fn invalid_utf8_split_across_fragments_fails_with_1007_at_once() {
+    let mut srv = Srv::new(Options::default());
+    let (mut c, _) = Raw::open(&mut srv, "/", "");
+    // "κό" then the first byte of a 3-byte character, then a byte that
+    // cannot continue it; the final fragment is never sent.
+    c.send(&mut srv, &frame(0, 1, b"\xce\xba\xcf\x8c\xed", true));
+    c.send(&mut srv, &frame(0, 0, b"\xa0\x80", true));
+    assert_eq!(c.close_code(&mut srv), 1007);
+    c.eof(&mut srv);
+}
+
+#[test]
+fn a_close_with_1005_on_the_wire_fails_with_1002() {
+    let mut srv = Srv::new(Options::default());
+    let (mut c, _) = Raw::open(&mut srv, "/", "");
+    c.send(&mut srv, &frame(FIN, 8, &1005u16.to_be_bytes(), true));
+    assert_eq!(c.close_code(&mut srv), 1002);
+    c.eof(&mut srv);
+}
+
+#[test]
+fn the_client_closes_and_the_server_answers_then_ends_tcp() {
+    let mut srv = Srv::new(Options::default());
+    let (mut c, _) = Raw::open(&mut srv, "/", "");
+    let mut body = 1000u16.to_be_bytes().to_vec();
+    body.extend_from_slice(b"bye");
+    // A message, then the close: the echo comes before the answer.
+    c.send(&mut srv, &[frame(FIN, 1, b"last", true), frame(FIN, 8, &body, true)].concat());
+    assert_eq!(c.frame(&mut srv), (FIN | 1, b"last".to_vec()));
+    assert_eq!(c.close_code(&mut srv), 1000);
+    c.eof(&mut srv);
+    drop(c);
+    srv.until("the Close event", |s| s.closed().is_some());
+    assert_eq!(srv.closed(), Some((1000, "bye".to_owned())));
+    assert_eq!(srv.ws.connections(), 0);
+}
+
+#[test]
+fn the_server_closes_and_the_client_answers() {
+    let mut srv = Srv::new(Options::default());
+    let (mut c, _) = Raw::open(&mut srv, "/", "");
+    let h = srv.opened().unwrap();
+    srv.ws.close(&mut srv.r, h, 4001, "server done").unwrap();
+    let (b0, p) = c.frame(&mut srv);
+    assert_eq!((b0, &p[..2], &p[2..]), (FIN | 8, &4001u16.to_be_bytes()[..], &b"server done"[..]));
+    c.send(&mut srv, &frame(FIN, 8, &4001u16.to_be_bytes(), true));
+    c.eof(&mut srv);
+    srv.until("the Close event", |s| s.closed().is_some());
+    assert_eq!(srv.closed(), Some((4001, "server done".to_owned())));
+}
+
+#[test]
+fn pings_are_answered_and_keep_alive_pings_find_dead_peers() {
+    let mut srv = Srv::new(Options {
+        ping_interval_ms: 20,
+        pong_timeout_ms: 50,
+        ..Options::default()
+    });
+    let (mut c, _) = Raw::open(&mut srv, "/", "");
+    c.send(&mut srv, &frame(FIN, 9, b"are you there", true));
+    assert_eq!(c.frame(&mut srv), (FIN | 0xA, b"are you there".to_vec()));
+    // Three keep-alive pings answered: the connection stays.
+    for _ in 0..3 {
+        let (b0, p) = c.frame(&mut srv);
+        assert_eq!(b0, FIN | 9);
+        c.send(&mut srv, &frame(FIN, 0xA, &p, true));
+    }
+    assert!(srv.closed().is_none());
+    // The next one unanswered: the server drops the connection.
+    assert_eq!(c.frame(&mut srv).0, FIN | 9);
+    c.eof(&mut srv);
+    srv.until("the Close event", |s| s.closed().is_some());
+    let (code, reason) = srv.closed().unwrap();
+    assert_eq!(code, 1006);
+    assert!(reason.contains("no pong"), "{reason}");
+}
+
+#[test]
+fn an_idle_connection_is_closed_with_1001() {
+    let mut srv = Srv::new(Options {
+        idle_timeout_ms: 30,
+        ..Options::default()
+    });
+    let (mut c, _) = Raw::open(&mut srv, "/", "");
+    assert_eq!(c.close_code(&mut srv), 1001);
+    c.send(&mut srv, &frame(FIN, 8, &1001u16.to_be_bytes(), true));
+    c.eof(&mut srv);
+    srv.until("the Close event", |s| s.closed().is_some());
+    assert_eq!(srv.closed().unwrap().0, 1001);
+}
+
+#[test]
+fn a_peer_that_never_reads_cannot_grow_the_queue() {
+    const LIMIT: usize = 64 * 1024;
+    let mut srv = Srv::new(Options {
+        max_queue: LIMIT,
+        ..Options::default()
+    });
+    let (mut c, _) = Raw::open(&mut srv, "/", "");
+    let h = srv.opened().unwrap();
+    let msg = frame(FIN, 2, &[7; 16 * 1024], true);
+    let (mut sent, mut at, mut max_queued) = (0usize, 0usize, 0usize);
+    // Write without reading until the server has stopped reading and the
+    // kernel buffers between are full.
+    srv.until("the server to stop reading", |s| {
+        loop {
+            match c.s.write(&msg[at..]) {
+                Ok(n) => {
+                    at += n;
+                    if at == msg.len() {
+                        (at, sent) = (0, sent + 1);
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) => panic!("write: {e}"),
+            }
+        }
+        max_queued = max_queued.max(s.ws.queued(&s.r, h).unwrap());
+        s.r.recv_paused(h).unwrap() && sent > 100
+    });
+    // Bounded: under the limit before each echo, plus that one echo.
+    assert!(max_queued <= LIMIT + msg.len(), "queued {max_queued}");
+    // Now read everything (finishing the message cut short): every
+    // message comes back, whole.
+    let mut echoed = 0;
+    srv.until("every echo", |_| {
+        if at > 0 {
+            match c.s.write(&msg[at..]) {
+                Ok(n) if at + n == msg.len() => (at, sent) = (0, sent + 1),
+                Ok(n) => at += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(e) => panic!("write: {e}"),
+            }
+        }
+        c.pull();
+        while let Some((b0, p, used)) = parse_frame(&c.buf) {
+            assert_eq!((b0, p.len()), (FIN | 2, 16 * 1024));
+            assert!(p.iter().all(|&b| b == 7));
+            c.buf.drain(..used);
+            echoed += 1;
+        }
+        at == 0 && echoed == sent
+    });
+    srv.until("the drain", |s| s.events.contains(&Event::Drain(h)));
+}
+
+#[test]
+fn a_full_queue_refuses_sends_until_it_drains() {
+    let mut srv = Srv::new(Options {
+        max_queue: 16 * 1024,
+        ..Options::default()
+    });
+    let (mut c, _) = Raw::open(&mut srv, "/", "");
+    let h = srv.opened().unwrap();
+    let big = vec![1u8; 1 << 20];
+    let mut sent = 0;
+    while srv.ws.send_binary(&mut srv.r, h, &big).is_ok() {
+        sent += 1;
+        assert!(sent < 1000, "the queue never filled");
+    }
+    let err = srv.ws.send_binary(&mut srv.r, h, b"x").unwrap_err();
+    assert!(matches!(err, mnet::Error::QueueFull { .. }), "{err}");
+    let mut got = 0;
+    while got < sent {
+        let (_, p) = c.frame(&mut srv);
+        assert_eq!(p.len(), big.len());
+        got += 1;
+    }
+    srv.until("the drain", |s| s.events.contains(&Event::Drain(h)));
+    srv.ws.send_text(&mut srv.r, h, "again").unwrap();
+    assert_eq!(c.frame(&mut srv), (FIN | 1, b"again".to_vec()));
+}
+
+/// One round for a server and a client on the same reactor; the client's
+/// events go to `f`.
+fn both_round(srv: &mut Srv, client: &mut Endpoint, f: &mut impl FnMut(&mut Reactor, &mut Endpoint, Event)) {
+    srv.r.poll(5).unwrap();
+    while let Some(m) = srv.r.next() {
+        if let Some(m) = client.handle(&mut srv.r, m) {
+            if let Some(m) = srv.ws.handle(&mut srv.r, m) {
+                srv.web.handle(&mut srv.r, m);
+            }
+        }
+        srv.serve_events();
+        while let Some(ev) = client.next_event() {
+            f(&mut srv.r, client, ev);
+        }
+    }
+}
+
+#[test]
+fn mnet_client_and_server_agree_with_and_without_deflate() {
+    for deflate in [true, false] {
+        let mut opts = Options::default();
+        opts.deflate.enabled = deflate;
+        let mut srv = Srv::new(opts);
+        let mut client = Endpoint::new(opts);
+        let url = format!("ws://{}/chat", srv.addr);
+        let h = client.connect(&mut srv.r, &url, &["chat"]).unwrap();
+        let text = "mnet to mnet ".repeat(500);
+        let (got, closed) = (RefCell::new(Vec::new()), Cell::new(None));
+        let mut on_event = |r: &mut Reactor, client: &mut Endpoint, ev: Event| match ev {
+            Event::Open(id) => {
+                assert_eq!(client.protocol(id), Some("chat"));
+                assert_eq!(client.is_compressed(id), deflate);
+                client.send_text(r, id, &text).unwrap();
+                client.send_binary(r, id, &[0, 1, 2]).unwrap();
+                client.send_text(r, id, "").unwrap();
+            }
+            Event::Message { id, data, .. } => {
+                got.borrow_mut().push(data);
+                if got.borrow().len() == 3 {
+                    client.close(r, id, 1000, "done").unwrap();
+                }
+            }
+            Event::Close { code, .. } => closed.set(Some(code)),
+            _ => {}
+        };
+        let end = Instant::now() + Duration::from_secs(20);
+        while closed.get().is_none() || srv.closed().is_none() {
+            assert!(Instant::now() < end, "timed out");
+            both_round(&mut srv, &mut client, &mut on_event);
+        }
+        assert_eq!(got.into_inner(), vec![text.clone().into_bytes(), vec![0, 1, 2], vec![]]);
+        assert_eq!((closed.get(), srv.closed()), (Some(1000), Some((1000, "done".to_owned()))));
+        assert!(client.connections() == 0 && srv.ws.connections() == 0);
+        assert!(client.protocol(h).is_none(), "the id is stale");
+    }
+}
