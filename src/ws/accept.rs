@@ -56,7 +56,7 @@ impl Endpoint {
         let mut c = Conn::new(Role::Server, &self.opts, agreed.map(|(p, _)| p), Stage::Open);
         c.protocol = protocol.map(str::to_owned);
         c.peer = taken.peer;
-        self.conns.insert(h, c);
+        self.conns.insert(h, Box::new(c));
         let _ = r.set_recv_event(h, true);
         self.events.push_back(Event::Open(h));
         self.arm_clock(r, h);

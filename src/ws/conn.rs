@@ -63,7 +63,7 @@ impl Endpoint {
             return true; // drained and dropped until the end
         }
         let mut found = std::mem::take(&mut self.found);
-        let res = c.reader.read(&mut self.scratch[..n], c.deflate.as_mut(), &mut self.shared, &mut |i| found.push(i));
+        let res = c.reader.read(&mut self.scratch[..n], c.deflate.as_deref_mut(), &mut self.shared, &mut |i| found.push(i));
         for inc in found.drain(..) {
             self.incoming(r, id, inc);
         }

@@ -116,7 +116,7 @@ impl Endpoint {
             sent: false,
         };
         let c = Conn::new(Role::Client, &self.opts, None, Stage::Opening(Box::new(opening)));
-        self.conns.insert(h, c);
+        self.conns.insert(h, Box::new(c));
         Ok(h)
     }
 
@@ -160,7 +160,7 @@ impl Endpoint {
                     let rest = o.answer.split_off(a.len);
                     c.stage = Stage::Open;
                     c.protocol = a.protocol;
-                    c.deflate = a.deflate.map(|p| deflate::State::new(p, self.opts.deflate.level));
+                    c.deflate = a.deflate.map(|p| Box::new(deflate::State::new(p, self.opts.deflate.level)));
                     c.peer = r.peer_addr(id).ok();
                     let now = crate::now_micros();
                     (c.heard, c.active) = (now, now);

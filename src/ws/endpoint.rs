@@ -33,7 +33,8 @@ pub(super) struct Conn {
     pub stage: Stage,
     pub reader: Reader,
     pub writer: Writer,
-    pub deflate: Option<deflate::State>,
+    /// Boxed: zlib's stream state is large, and most connections have none.
+    pub deflate: Option<Box<deflate::State>>,
     pub protocol: Option<String>,
     pub peer: Option<SocketAddr>,
     /// A close frame was sent.
@@ -69,7 +70,7 @@ impl Conn {
             stage,
             reader: Reader::new(role, limits),
             writer: Writer::new(role, opts.fragment_size, opts.deflate.threshold),
-            deflate: params.map(|p| deflate::State::new(p, opts.deflate.level)),
+            deflate: params.map(|p| Box::new(deflate::State::new(p, opts.deflate.level))),
             protocol: None,
             peer: None,
             close_sent: false,
@@ -94,7 +95,8 @@ impl Conn {
 #[derive(Debug)]
 pub struct Endpoint {
     pub(super) opts: Options,
-    pub(super) conns: HashMap<Handle, Conn>,
+    /// Boxed, so the table's spare room costs a pointer per slot.
+    pub(super) conns: HashMap<Handle, Box<Conn>>,
     pub(super) events: VecDeque<Event>,
     pub(super) shared: deflate::Shared,
     /// Where reads land before the codec takes them.
@@ -178,7 +180,7 @@ impl Endpoint {
     }
 
     fn conn(&self, id: Handle) -> Result<&Conn> {
-        self.conns.get(&id).ok_or(Error::StaleHandle(id.to_raw()))
+        self.conns.get(&id).map(|c| &**c).ok_or(Error::StaleHandle(id.to_raw()))
     }
 
     /// Sends a text message.
@@ -273,7 +275,7 @@ impl Endpoint {
             return Err(Error::StaleHandle(id.to_raw()));
         };
         let mut failed = None;
-        c.writer.write(opcode, payload, c.deflate.as_mut(), &mut self.shared, &mut |b| match r.send(id, b) {
+        c.writer.write(opcode, payload, c.deflate.as_deref_mut(), &mut self.shared, &mut |b| match r.send(id, b) {
             Ok(_) => true,
             Err(e) => {
                 failed = Some(e);

@@ -16,7 +16,8 @@ these texts:
   `ping-me`           -> a ping "from-server"; once its pong came, "pong came"
   `close:CODE:REASON` -> the server closes with CODE and REASON
   `extensions`        -> the Sec-WebSocket-Extensions the server answered
-  `last-close`        -> "CODE REASON" of the previous connection's close
+  `last-close`        -> "CODE REASON" of the close the previous connection
+                         received, once its handler is done
 """
 
 import argparse
@@ -28,9 +29,10 @@ from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
-last_close = ["none"]
-# One event per connection, in order, set once its handler is done.
+# Per connection, in order: an event set once its handler is done, and
+# "CODE REASON" of the close it received.
 finished = []
+closes = []
 
 
 def select_subprotocol(connection, offered):
@@ -44,18 +46,19 @@ def process_request(connection, request):
 
 
 async def handler(ws):
-    done = asyncio.Event()
-    finished.append(done)
+    me = len(finished)
+    finished.append(asyncio.Event())
+    closes.append("none")
     try:
-        await serve_messages(ws)
+        await serve_messages(ws, me)
     except ConnectionClosed:
         pass
     finally:
-        last_close[0] = f"{ws.close_code} {ws.close_reason}"
-        done.set()
+        closes[me] = f"{ws.close_code} {ws.close_reason}"
+        finished[me].set()
 
 
-async def serve_messages(ws):
+async def serve_messages(ws, me):
     async for msg in ws:
         if msg == "fragments":
             await ws.send(["frag", "ment", "ed"])
@@ -69,9 +72,9 @@ async def serve_messages(ws):
         elif msg == "extensions":
             await ws.send(ws.response.headers.get("Sec-WebSocket-Extensions", ""))
         elif msg == "last-close":
-            if len(finished) > 1:
-                await finished[-2].wait()
-            await ws.send(last_close[0])
+            if me > 0:
+                await finished[me - 1].wait()
+            await ws.send(closes[me - 1] if me > 0 else "none")
         else:
             await ws.send(msg)
 
