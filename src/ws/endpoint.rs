@@ -253,6 +253,14 @@ impl Endpoint {
         }
     }
 
+    /// Drops every connection at once: no closing handshake, no events.
+    pub fn abort_all(&mut self, r: &mut Reactor) {
+        for (h, _) in self.conns.drain() {
+            let _ = r.close(h);
+        }
+        self.events.clear();
+    }
+
     /// Checks that connection `id` may send `len` more bytes now.
     fn writable(&mut self, r: &mut Reactor, id: Handle, len: usize) -> Result<()> {
         let limit = self.opts.max_queue;
