@@ -1,15 +1,17 @@
 //! 1,000 idle WebSocket connections on one server: all open at once, each
 //! still answers a ping, the heap the server holds for each is bounded,
-//! and their ends are all reported. Alone in its binary: the heap is
-//! counted by a global allocator, which other tests running in parallel
-//! would disturb.
+//! and their ends are all reported. Then the memory permessage-deflate
+//! costs per connection, with and without context takeover (README's
+//! figures). Alone in its binary, one test: the heap is counted by a
+//! global allocator, which other tests running in parallel would disturb.
 mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::ws::{frame, Raw, Srv, FIN};
-use mnet::ws::{Event, Options};
+use common::ws::{both_round, frame, Raw, Srv, FIN};
+use mnet::ws::{DeflateOptions, Endpoint, Event, Options};
+use mnet::Reactor;
 
 /// Bytes of heap in use by the process.
 static IN_USE: AtomicUsize = AtomicUsize::new(0);
@@ -45,6 +47,60 @@ static ALLOC: Counting = Counting;
 const N: usize = 1000;
 
 #[test]
+fn idle_connections_and_deflate_memory() {
+    a_thousand_idle_connections();
+    let kept = deflate_heap_per_side(false);
+    let shared = deflate_heap_per_side(true);
+    println!("heap per compressing side (its compressor and decompressor, 15-bit windows): {kept} bytes with context takeover, {shared} without");
+    assert!(kept > 100 * 1024, "zlib state kept per connection: {kept}");
+    assert!(kept < 512 * 1024, "{kept}");
+    assert!(shared < 2 * 1024, "no context takeover: the state is shared ({shared} bytes per side)");
+}
+
+/// Opens `PAIRS` mnet-to-mnet connections that agree deflate and send a
+/// compressed message each way; returns the heap each side holds (both
+/// ends of a pair counted: 2 * PAIRS sides).
+fn deflate_heap_per_side(no_context: bool) -> usize {
+    const PAIRS: usize = 8;
+    let opts = Options {
+        deflate: DeflateOptions {
+            own_no_context_takeover: no_context,
+            peer_no_context_takeover: no_context,
+            ..DeflateOptions::default()
+        },
+        ..Options::default()
+    };
+    let mut srv = Srv::new(opts);
+    let mut client = Endpoint::new(opts);
+    let url = format!("ws://{}/", srv.addr);
+    let text = "a message long enough to be compressed, ".repeat(50);
+    let measure = |srv: &mut Srv, client: &mut Endpoint, n: usize| {
+        let echoed = std::cell::Cell::new(0);
+        for _ in 0..n {
+            client.connect(&mut srv.r, &url, &[]).unwrap();
+        }
+        let mut on_event = |r: &mut Reactor, client: &mut Endpoint, ev: Event| match ev {
+            Event::Open(id) => {
+                assert!(client.is_compressed(id));
+                client.send_text(r, id, &text).unwrap();
+            }
+            Event::Message { .. } => echoed.set(echoed.get() + 1),
+            Event::Close { reason, .. } => panic!("closed: {reason}"),
+            _ => {}
+        };
+        while echoed.get() < n {
+            both_round(srv, client, &mut on_event);
+        }
+        srv.events = Vec::new();
+    };
+    // One pair first: the endpoints' buffers and shared states exist
+    // before counting.
+    measure(&mut srv, &mut client, 1);
+    let before = IN_USE.load(Ordering::Relaxed);
+    measure(&mut srv, &mut client, PAIRS);
+    IN_USE.load(Ordering::Relaxed).saturating_sub(before) / (2 * PAIRS)
+}
+
 fn a_thousand_idle_connections() {
     if !common::peer::raise_nofile((common::peer::open_fds() + 2 * N + 64) as u64) {
         return;

@@ -11,7 +11,7 @@ use std::cell::{Cell, RefCell};
 use std::io::{ErrorKind, Write};
 use std::time::{Duration, Instant};
 
-use common::ws::{frame, parse_frame, upgrade_request, Raw, Srv, FIN};
+use common::ws::{both_round, frame, parse_frame, upgrade_request, Raw, Srv, FIN};
 use mnet::ws::{Endpoint, Event, Options};
 use mnet::Reactor;
 
@@ -275,23 +275,6 @@ fn a_full_queue_refuses_sends_until_it_drains() {
     srv.until("the drain", |s| s.events.contains(&Event::Drain(h)));
     srv.ws.send_text(&mut srv.r, h, "again").unwrap();
     assert_eq!(c.frame(&mut srv), (FIN | 1, b"again".to_vec()));
-}
-
-/// One round for a server and a client on the same reactor; the client's
-/// events go to `f`.
-fn both_round(srv: &mut Srv, client: &mut Endpoint, f: &mut impl FnMut(&mut Reactor, &mut Endpoint, Event)) {
-    srv.r.poll(5).unwrap();
-    while let Some(m) = srv.r.next() {
-        if let Some(m) = client.handle(&mut srv.r, m) {
-            if let Some(m) = srv.ws.handle(&mut srv.r, m) {
-                srv.web.handle(&mut srv.r, m);
-            }
-        }
-        srv.serve_events();
-        while let Some(ev) = client.next_event() {
-            f(&mut srv.r, client, ev);
-        }
-    }
 }
 
 #[test]

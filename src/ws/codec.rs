@@ -319,24 +319,19 @@ impl Reader {
     }
 }
 
-/// Random bytes for client masks, drawn from the system 4 KiB at a time.
-#[derive(Debug)]
-pub(crate) struct Masks {
-    pool: Box<[u8; 4096]>,
+/// Random bytes for client masks, drawn from the system 4 KiB at a time
+/// (made on the first masked frame).
+#[derive(Debug, Default)]
+struct Masks {
+    pool: Vec<u8>,
     used: usize,
 }
 
 impl Masks {
-    pub fn new() -> Masks {
-        Masks {
-            pool: Box::new([0; 4096]),
-            used: 4096,
-        }
-    }
-
-    pub fn next(&mut self) -> [u8; 4] {
+    fn next(&mut self) -> [u8; 4] {
         if self.used + 4 > self.pool.len() {
-            super::handshake::random(&mut self.pool[..]);
+            self.pool.resize(4096, 0);
+            super::handshake::random(&mut self.pool);
             self.used = 0;
         }
         let m = [self.pool[self.used], self.pool[self.used + 1], self.pool[self.used + 2], self.pool[self.used + 3]];
@@ -345,89 +340,96 @@ impl Masks {
     }
 }
 
+/// What writers use while framing, shared by the connections of an
+/// endpoint (a connection keeps no output buffer of its own): the
+/// compressed message, a client's masked frame, and the random pool for
+/// masks.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    compressed: Vec<u8>,
+    masked: Vec<u8>,
+    masks: Masks,
+}
+
 /// The writing half.
 #[derive(Debug)]
 pub(crate) struct Writer {
-    masks: Option<Masks>,
+    /// A client's: every frame is masked.
+    mask: bool,
     /// Split outgoing messages into frames of at most this many bytes (0:
     /// one frame per message).
     fragment: usize,
     threshold: usize,
-    compressed: Vec<u8>,
-    masked: Vec<u8>,
 }
 
 impl Writer {
     pub fn new(role: Role, fragment: usize, threshold: usize) -> Writer {
         Writer {
-            masks: (role == Role::Client).then(Masks::new),
+            mask: role == Role::Client,
             fragment,
             threshold,
-            compressed: Vec::new(),
-            masked: Vec::new(),
         }
     }
 
     /// Frames `payload` as `opcode` (compressed when agreed and long
-    /// enough, fragmented when asked) and hands the bytes to `sink`, which
-    /// stops at its first `false`.
+    /// enough, fragmented when asked, masked for a client) and hands the
+    /// bytes to `sink`, which stops at its first `false`.
     pub fn write(
-        &mut self,
+        &self,
         opcode: u8,
         payload: &[u8],
         deflate: Option<&mut State>,
         shared: &mut Shared,
+        scratch: &mut Scratch,
         sink: &mut impl FnMut(&[u8]) -> bool,
     ) -> bool {
+        let Scratch { compressed, masked, masks } = scratch;
         let mut rsv1 = false;
         let mut body = payload;
         if let Some(d) = deflate {
             if opcode & 0x8 == 0 && payload.len() >= self.threshold {
-                self.compressed.clear();
-                if d.compress(payload, &mut self.compressed, shared) {
+                compressed.clear();
+                if d.compress(payload, compressed, shared) {
                     rsv1 = true;
-                    body = &self.compressed;
+                    body = compressed;
                 }
             }
         }
         let step = if self.fragment == 0 || opcode & 0x8 != 0 { usize::MAX } else { self.fragment };
         let mut first = true;
         let mut rest = body;
-        loop {
+        let sent = loop {
             let n = rest.len().min(step);
             let (piece, after) = rest.split_at(n);
             rest = after;
             let fin = rest.is_empty();
             let op = if first { opcode } else { OP_CONT };
-            let mask = self.masks.as_mut().map(Masks::next);
+            let mask = self.mask.then(|| masks.next());
             let mut head = [0u8; MAX_HEADER];
             let hl = frame::write(&mut head, fin, rsv1 && first, op, piece.len() as u64, mask);
             first = false;
-            let sent = match mask {
+            let ok = match mask {
                 Some(m) => {
                     // One buffer, one send: the header and the masked copy.
-                    self.masked.clear();
-                    self.masked.extend_from_slice(&head[..hl]);
-                    self.masked.extend_from_slice(piece);
-                    frame::apply_mask(&mut self.masked[hl..], m, 0);
-                    sink(&self.masked)
+                    masked.clear();
+                    masked.extend_from_slice(&head[..hl]);
+                    masked.extend_from_slice(piece);
+                    frame::apply_mask(&mut masked[hl..], m, 0);
+                    sink(masked)
                 }
                 None => sink(&head[..hl]) && (piece.is_empty() || sink(piece)),
             };
-            if !sent {
-                return false;
+            if !ok || fin {
+                break ok;
             }
-            if fin {
-                break;
+        };
+        // Shared buffers, but no need to keep a huge one.
+        for b in [compressed, masked] {
+            if b.capacity() > 1 << 20 {
+                *b = Vec::new();
             }
         }
-        if self.compressed.capacity() > 1 << 20 {
-            self.compressed = Vec::new();
-        }
-        if self.masked.capacity() > 1 << 20 {
-            self.masked = Vec::new();
-        }
-        true
+        sent
     }
 }
 

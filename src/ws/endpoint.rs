@@ -6,7 +6,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 
-use super::codec::{self, Incoming, Limits, Reader, Role, Writer};
+use super::codec::{self, Incoming, Limits, Reader, Role, Scratch, Writer};
 use super::deflate::{self, Params};
 use super::frame::{OP_BINARY, OP_PING, OP_TEXT};
 use super::{Event, Options};
@@ -99,6 +99,7 @@ pub struct Endpoint {
     pub(super) conns: HashMap<Handle, Box<Conn>>,
     pub(super) events: VecDeque<Event>,
     pub(super) shared: deflate::Shared,
+    pub(super) out: Scratch,
     /// Where reads land before the codec takes them.
     pub(super) scratch: Vec<u8>,
     /// What the codec found in the current read.
@@ -120,6 +121,7 @@ impl Endpoint {
             conns: HashMap::new(),
             events: VecDeque::new(),
             shared: deflate::Shared::default(),
+            out: Scratch::default(),
             scratch: Vec::new(),
             found: Vec::new(),
             tls: None,
@@ -283,7 +285,7 @@ impl Endpoint {
             return Err(Error::StaleHandle(id.to_raw()));
         };
         let mut failed = None;
-        c.writer.write(opcode, payload, c.deflate.as_deref_mut(), &mut self.shared, &mut |b| match r.send(id, b) {
+        c.writer.write(opcode, payload, c.deflate.as_deref_mut(), &mut self.shared, &mut self.out, &mut |b| match r.send(id, b) {
             Ok(_) => true,
             Err(e) => {
                 failed = Some(e);

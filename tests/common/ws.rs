@@ -322,3 +322,21 @@ impl Raw {
     }
 }
 
+
+/// One round for a server and a client on the same reactor; the client's
+/// events go to `f`.
+pub fn both_round(srv: &mut Srv, client: &mut Endpoint, f: &mut impl FnMut(&mut Reactor, &mut Endpoint, Event)) {
+    srv.r.poll(5).unwrap();
+    while let Some(m) = srv.r.next() {
+        if let Some(m) = client.handle(&mut srv.r, m) {
+            if let Some(m) = srv.ws.handle(&mut srv.r, m) {
+                srv.web.handle(&mut srv.r, m);
+            }
+        }
+        srv.serve_events();
+        while let Some(ev) = client.next_event() {
+            f(&mut srv.r, client, ev);
+        }
+    }
+}
+

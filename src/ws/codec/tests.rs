@@ -211,12 +211,13 @@ fn params() -> Params {
 
 /// What a writer of `role` puts on the wire for these messages.
 fn written(role: Role, msgs: &[(u8, &[u8])], params: Option<Params>, fragment: usize) -> Vec<u8> {
-    let mut w = Writer::new(role, fragment, 16);
+    let w = Writer::new(role, fragment, 16);
     let mut d = params.map(|p| State::new(p, 6));
     let mut shared = Shared::default();
+    let mut scratch = Scratch::default();
     let mut wire = Vec::new();
     for (op, m) in msgs {
-        assert!(w.write(*op, m, d.as_mut(), &mut shared, &mut |b| {
+        assert!(w.write(*op, m, d.as_mut(), &mut shared, &mut scratch, &mut |b| {
             wire.extend_from_slice(b);
             true
         }));
@@ -258,9 +259,9 @@ fn compressed_invalid_utf8_fails() {
 #[test]
 fn a_server_writes_unmasked_frames_without_copying_the_payload() {
     let payload = vec![5u8; 300];
-    let mut w = Writer::new(Role::Server, 0, 16);
+    let w = Writer::new(Role::Server, 0, 16);
     let mut pieces: Vec<(usize, usize)> = Vec::new();
-    assert!(w.write(OP_BINARY, &payload, None, &mut Shared::default(), &mut |b| {
+    assert!(w.write(OP_BINARY, &payload, None, &mut Shared::default(), &mut Scratch::default(), &mut |b| {
         pieces.push((b.as_ptr() as usize, b.len()));
         true
     }));
