@@ -4,7 +4,7 @@
 //! across fragments, a close with 1005 on the wire), both closing
 //! handshakes, keep-alive pings and the idle timeout, and a peer that
 //! never reads (bounded memory, then the drain). Also mnet's client
-//! against mnet's server.
+//! against mnet's server, over TCP and over TLS (wss://).
 mod common;
 
 use std::cell::{Cell, RefCell};
@@ -315,4 +315,34 @@ fn mnet_client_and_server_agree_with_and_without_deflate() {
         assert!(client.connections() == 0 && srv.ws.connections() == 0);
         assert!(client.protocol(h).is_none(), "the id is stale");
     }
+}
+
+#[test]
+fn wss_from_mnet_client_to_mnet_server() {
+    let pki = common::certs::pki(&["localhost", "127.0.0.1"]);
+    let mut srv = Srv::with_tls(Options::default(), Some(common::certs::server_config(&pki)));
+    let mut client = Endpoint::default();
+    client.set_tls_config(common::certs::client_config(&pki)).unwrap();
+    assert!(client.set_tls_config(common::certs::server_config(&pki)).is_err(), "a client needs a client configuration");
+    let url = format!("wss://localhost:{}/chat", srv.addr.port());
+    client.connect(&mut srv.r, &url, &["chat"]).unwrap();
+    let (got, closed) = (RefCell::new(None), Cell::new(None));
+    let mut on_event = |r: &mut Reactor, client: &mut Endpoint, ev: Event| match ev {
+        Event::Open(id) => client.send_text(r, id, "over TLS").unwrap(),
+        Event::Message { id, data, .. } => {
+            *got.borrow_mut() = Some(data);
+            client.close(r, id, 1000, "").unwrap();
+        }
+        Event::Close { code, reason, .. } => {
+            assert_eq!(code, 1000, "{reason}");
+            closed.set(Some(code));
+        }
+        _ => {}
+    };
+    let end = Instant::now() + Duration::from_secs(20);
+    while closed.get().is_none() || srv.closed().is_none() {
+        assert!(Instant::now() < end, "timed out");
+        both_round(&mut srv, &mut client, &mut on_event);
+    }
+    assert_eq!(got.into_inner(), Some(b"over TLS".to_vec()));
 }

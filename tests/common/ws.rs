@@ -164,9 +164,17 @@ pub struct Srv {
 
 impl Srv {
     pub fn new(opts: Options) -> Srv {
+        Srv::with_tls(opts, None)
+    }
+
+    /// The server over TLS with `tls` (a certificate and key), or plain.
+    pub fn with_tls(opts: Options, tls: Option<mnet::TlsConfig>) -> Srv {
         let mut r = Reactor::new().unwrap();
         let mut web = http::Server::new(Limits::default());
-        let l = web.listen(&mut r, "127.0.0.1:0").unwrap();
+        let l = match tls {
+            Some(cfg) => web.listen_tls(&mut r, "127.0.0.1:0", cfg).unwrap(),
+            None => web.listen(&mut r, "127.0.0.1:0").unwrap(),
+        };
         let addr = r.local_addr(l).unwrap();
         Srv {
             r,
