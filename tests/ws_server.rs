@@ -78,13 +78,20 @@ fn frames_right_behind_the_handshake_are_read() {
     assert_eq!(c.frame(&mut srv), (FIN | 1, b"early".to_vec()));
 }
 
+/// Opens a connection to a server with `opts`, sends `bytes`, and checks
+/// that the server answers with a close frame of `code` and ends TCP.
+fn fails_with(opts: Options, bytes: &[u8], code: u16) -> Srv {
+    let mut srv = Srv::new(opts);
+    let (mut c, _) = Raw::open(&mut srv, "/", "");
+    c.send(&mut srv, bytes);
+    assert_eq!(c.close_code(&mut srv), code);
+    c.eof(&mut srv);
+    srv
+}
+
 #[test]
 fn an_unmasked_client_frame_fails_with_1002() {
-    let mut srv = Srv::new(Options::default());
-    let (mut c, _) = Raw::open(&mut srv, "/", "");
-    c.send(&mut srv, &frame(FIN, 1, b"bare", false));
-    assert_eq!(c.close_code(&mut srv), 1002);
-    c.eof(&mut srv);
+    let mut srv = fails_with(Options::default(), &frame(FIN, 1, b"bare", false), 1002);
     srv.until("the Close event", |s| s.closed().is_some());
     assert_eq!(srv.closed().unwrap().0, 1002);
     assert!(!srv.events.iter().any(|e| matches!(e, Event::Message { .. })));
@@ -92,36 +99,25 @@ fn an_unmasked_client_frame_fails_with_1002() {
 
 #[test]
 fn an_oversized_frame_fails_with_1009_before_its_payload() {
-    let mut srv = Srv::new(Options {
+    let small = Options {
         max_frame: 1000,
         ..Options::default()
-    });
-    let (mut c, _) = Raw::open(&mut srv, "/", "");
-    let f = frame(FIN, 2, &[0; 1001], true);
-    c.send(&mut srv, &f[..8]); // the header and its mask only
-    assert_eq!(c.close_code(&mut srv), 1009);
-    c.eof(&mut srv);
+    };
+    // The header and its mask only.
+    fails_with(small, &frame(FIN, 2, &[0; 1001], true)[..8], 1009);
 }
 
 #[test]
 fn invalid_utf8_split_across_fragments_fails_with_1007_at_once() {
-    let mut srv = Srv::new(Options::default());
-    let (mut c, _) = Raw::open(&mut srv, "/", "");
     // "κό" then the first byte of a 3-byte character, then a byte that
     // cannot continue it; the final fragment is never sent.
-    c.send(&mut srv, &frame(0, 1, b"\xce\xba\xcf\x8c\xed", true));
-    c.send(&mut srv, &frame(0, 0, b"\xa0\x80", true));
-    assert_eq!(c.close_code(&mut srv), 1007);
-    c.eof(&mut srv);
+    let bytes = [frame(0, 1, b"\xce\xba\xcf\x8c\xed", true), frame(0, 0, b"\xa0\x80", true)].concat();
+    fails_with(Options::default(), &bytes, 1007);
 }
 
 #[test]
 fn a_close_with_1005_on_the_wire_fails_with_1002() {
-    let mut srv = Srv::new(Options::default());
-    let (mut c, _) = Raw::open(&mut srv, "/", "");
-    c.send(&mut srv, &frame(FIN, 8, &1005u16.to_be_bytes(), true));
-    assert_eq!(c.close_code(&mut srv), 1002);
-    c.eof(&mut srv);
+    fails_with(Options::default(), &frame(FIN, 8, &1005u16.to_be_bytes(), true), 1002);
 }
 
 #[test]
