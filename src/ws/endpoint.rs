@@ -187,12 +187,12 @@ impl Endpoint {
 
     /// Sends a text message.
     pub fn send_text(&mut self, r: &mut Reactor, id: Handle, text: &str) -> Result<()> {
-        self.send(r, id, true, text.as_bytes())
+        self.send_message(r, id, OP_TEXT, text.as_bytes())
     }
 
     /// Sends a binary message.
     pub fn send_binary(&mut self, r: &mut Reactor, id: Handle, data: &[u8]) -> Result<()> {
-        self.send(r, id, false, data)
+        self.send_message(r, id, OP_BINARY, data)
     }
 
     /// Sends a message: text (`data` must be UTF-8) or binary. Refused
@@ -200,12 +200,16 @@ impl Endpoint {
     /// queued ([`Event::Drain`] follows when the queue empties); refused
     /// once the connection is closing.
     pub fn send(&mut self, r: &mut Reactor, id: Handle, text: bool, data: &[u8]) -> Result<()> {
-        if text && std::str::from_utf8(data).is_err() {
-            return Err(Error::InvalidArgument("a text message must be UTF-8"));
+        if !text {
+            return self.send_binary(r, id, data);
         }
+        let text = std::str::from_utf8(data).map_err(|_| Error::InvalidArgument("a text message must be UTF-8"))?;
+        self.send_text(r, id, text)
+    }
+
+    fn send_message(&mut self, r: &mut Reactor, id: Handle, opcode: u8, data: &[u8]) -> Result<()> {
         self.writable(r, id, data.len())?;
-        let op = if text { OP_TEXT } else { OP_BINARY };
-        self.write(r, id, op, data)?;
+        self.write(r, id, opcode, data)?;
         if let Some(c) = self.conns.get_mut(&id) {
             c.active = crate::now_micros();
         }
