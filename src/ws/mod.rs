@@ -174,3 +174,64 @@ pub enum Event {
 pub fn is_valid_close_code(code: u16) -> bool {
     codec::valid_close_code(code)
 }
+
+/// For the fuzz target (`fuzz/fuzz_targets/ws_frames.rs`), not an API:
+/// reads `data` as frames from a client, with permessage-deflate agreed
+/// when `deflate`, whole and again in pieces of `split` bytes, and checks
+/// that both readings agree and stay within the limits. Panics on a broken
+/// invariant.
+#[doc(hidden)]
+pub fn fuzz_frames(data: &[u8], split: usize, deflate: bool) {
+    use codec::{Incoming, Limits, Reader, Role};
+    const LIMITS: Limits = Limits {
+        max_frame: 4096,
+        max_message: 8192,
+    };
+    // A 15-bit window: with a smaller one, zlib checks a distance against
+    // the window plus what the same call wrote, so a stream reaching past
+    // the agreed window (a peer's fault) fails or not with how the bytes
+    // are cut. No deflate distance reaches past 15 bits.
+    let params = deflate.then_some(deflate::Params {
+        own_bits: 15,
+        own_reset: false,
+        peer_bits: 15,
+        peer_reset: false,
+    });
+    let read = |pieces: &mut dyn Iterator<Item = &[u8]>| {
+        let mut r = Reader::new(Role::Server, LIMITS);
+        let mut d = params.map(|p| deflate::State::new(p, 1));
+        let mut shared = deflate::Shared::default();
+        let mut got = Vec::new();
+        for piece in pieces {
+            let mut piece = piece.to_vec();
+            if let Err(f) = r.read(&mut piece, d.as_mut(), &mut shared, &mut |i| got.push(i)) {
+                assert!([1002, 1007, 1009].contains(&f.code), "{f:?}");
+                return (got, Some(f.code));
+            }
+        }
+        (got, None)
+    };
+    let whole = read(&mut std::iter::once(data));
+    let pieces = read(&mut data.chunks(split.max(1)));
+    assert_eq!(whole.0, pieces.0, "the same events however the bytes come");
+    // Both fail or neither; which code can depend on the cut when a
+    // compressed message is both too long and corrupt (the limit is met
+    // between pieces, the corruption within one call to zlib).
+    assert_eq!(whole.1.is_some(), pieces.1.is_some(), "the same end however the bytes come: {:?} {:?}", whole.1, pieces.1);
+    if !deflate {
+        assert_eq!(whole.1, pieces.1);
+    }
+    for i in &whole.0 {
+        match i {
+            Incoming::Message { text, data } => {
+                assert!(data.len() <= LIMITS.max_message);
+                assert!(!text || std::str::from_utf8(data).is_ok(), "text is UTF-8");
+            }
+            Incoming::Ping(p) | Incoming::Pong(p) => assert!(p.len() <= 125),
+            Incoming::Close { code, reason } => {
+                assert!(*code == 1005 || codec::valid_close_code(*code));
+                assert!(reason.len() <= 123);
+            }
+        }
+    }
+}

@@ -297,3 +297,19 @@ fn close_reasons_are_cut_at_a_character() {
     assert_eq!(b.len(), 2 + 122);
     assert!(std::str::from_utf8(&b[2..]).is_ok());
 }
+
+#[test]
+fn fuzz_cases_read_the_same_in_any_pieces() {
+    // Inputs the ws_frames fuzz target found (fuzz/corpus/ws_frames):
+    // readings that differed with how the bytes were cut (a final block
+    // then more; a stream reaching past a 9-bit window, now read with 15;
+    // a message both too long and corrupt).
+    for name in ["final_block_then_more", "past_the_window", "long_and_corrupt"] {
+        let path = format!("{}/fuzz/corpus/ws_frames/{name}", env!("CARGO_MANIFEST_DIR"));
+        let data = std::fs::read(&path).unwrap();
+        let (first, rest) = data.split_first().unwrap();
+        for split in 1..=32 {
+            crate::ws::fuzz_frames(rest, split, first & 0x80 != 0);
+        }
+    }
+}
