@@ -16,10 +16,11 @@
 #                an alternation during which other processes used more than
 #                OTHERS_MAX (15) % of a CPU is discarded and run again, at most
 #                RETRIES (3; quick 0) times.
-#   --peers LIST web/pipe peers to compare with (default limit,mio,tokio,asio,luajit,lua54;
+#   --peers LIST web/pipe peers to compare with (default limit,mio,tokio,asio,luajit,lua54,c;
 #                prev: the chann_web binary named by PREV_WEB, e.g. one built from
 #                an earlier revision, to check a change for regressions;
-#                luajit, lua54: examples/lua/chann_web.lua under LuaJIT / Lua 5.4)
+#                luajit, lua54: examples/lua/chann_web.lua under LuaJIT / Lua 5.4;
+#                c: examples/c/chann_web.c, the C API)
 #   --http-peers LIST  HTTP servers examples/http_server is compared with
 #                (default limit,nginx,h2o,hyper,beast,httplib; cpp-httplib
 #                cannot pipeline and sits out the plaintext load)
@@ -54,7 +55,7 @@ SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-18080}
 
-QUICK=0 ONLY=web,pipe,http,rwdata,conns,tls RUNS=3 CONNS=15000 PLOT=1 QUIET_WAIT= BUDGET_MIN=60 WEB_PEERS="limit mio tokio asio luajit lua54"
+QUICK=0 ONLY=web,pipe,http,rwdata,conns,tls RUNS=3 CONNS=15000 PLOT=1 QUIET_WAIT= BUDGET_MIN=60 WEB_PEERS="limit mio tokio asio luajit lua54 c"
 HTTP_PEERS="limit nginx h2o hyper beast httplib" ONLY_GIVEN=0
 while [ $# -gt 0 ]; do
   case $1 in
@@ -67,7 +68,7 @@ while [ $# -gt 0 ]; do
     --budget) BUDGET_MIN=$2; shift ;;
     --peers) WEB_PEERS=${2//,/ }; shift ;;
     --http-peers) HTTP_PEERS=${2//,/ }; shift ;;
-    -h|--help) sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -252,6 +253,7 @@ peer_cmd() {  # NAME BODYFILE
     luajit|lua54)
       local interp=luajit; [ "$1" = lua54 ] && interp=lua5.4
       echo "env 'LUA_PATH=$ROOT/lua/?.lua;;' 'LUA_CPATH=$LUA_MODULES/?.so;;' $interp $ROOT/examples/lua/chann_web.lua 127.0.0.1:{PORT} $2" ;;
+    c) echo "$CB/c_chann_web 127.0.0.1:{PORT} $2" ;;
   esac
 }
 # pair_run SECTION PEER MNET_CMD PEER_CMD URL_PATH SCRIPT SCRIPT_ARGS RUN: one
@@ -480,10 +482,14 @@ for sec in web pipe plaintext json; do
     case $sec-$peer in
       web-limit) tc="≤ 1.02"; tr="≥ 0.98"; tp="≤ 1.1" ;;
       pipe-limit) tc="≤ 1.5"; tr="≥ 0.8"; tp="" ;;
-      *-luajit|*-lua54)
-        # The Lua server against the C++ one: its CPU per request as a
-        # multiple of chann_web's (targets: LuaJIT ≤ 1.10, Lua 5.4 ≤ 1.5).
-        tc=""; [ "$sec" = web ] && { [ "$peer" = luajit ] && tc="≤ 1.10" || tc="≤ 1.5"; }
+      *-luajit|*-lua54|*-c)
+        # Another face's chann_web against the C++ one: its CPU per request
+        # as a multiple of chann_web's (targets: LuaJIT ≤ 1.10, Lua 5.4 ≤ 1.5,
+        # C ≤ 1.02).
+        tc=""
+        if [ "$sec" = web ]; then
+          case $peer in luajit) tc="≤ 1.10" ;; lua54) tc="≤ 1.5" ;; c) tc="≤ 1.02" ;; esac
+        fi
         row "$sec-$peer" "$peer" cpu_us_req "$sec-$peer" mnet "$tc"
         row "$sec-$peer" mnet cpu_us_req
         row "$sec-$peer" "$peer" rps "$sec-$peer" mnet

@@ -95,6 +95,14 @@ mod net;
 mod tls;
 pub mod ws;
 
+/// The reactor's deadline structures, for `bench/rust`'s `deadline_bench`
+/// (feature `internals`); not part of the API.
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::core::timer::{Entry, TimerSlot, Timers};
+    pub use crate::core::wheel::{Deadline, Entry as WheelEntry, Wheel, TICK_US};
+}
 pub use self::core::chann::{Kind, State};
 pub use self::core::event::{Event, Msg};
 pub use self::core::handle::Handle;

@@ -88,7 +88,8 @@ struct Local {
 }
 
 /// Most messages `pollEvent` sets aside for a C program that does not drain
-/// them; past it the oldest go (and an error is logged once).
+/// them; past it the oldest go, an ACCEPT with the channel it carried (and
+/// an error is logged once).
 const PARKED_MAX: usize = 1 << 16;
 
 /// Which channels are the C face's, and their messages drained by the C++
@@ -106,12 +107,33 @@ impl Faces {
         self.c_channels.insert(h);
     }
 
-    /// Forgets a closed channel.
-    pub(crate) fn forget(&mut self, h: Handle) {
+    /// Forgets a closed channel and drops its parked messages.
+    pub(crate) fn forget(&mut self, r: &mut Reactor, h: Handle) {
         self.c_channels.remove(&h);
-        if !self.parked.is_empty() {
-            self.parked.retain(|m| m.chann != h);
+        if self.parked.is_empty() {
+            return;
         }
+        let mut orphans = Vec::new();
+        self.parked.retain(|m| {
+            if m.chann != h {
+                return true;
+            }
+            if m.event == Event::Accept {
+                orphans.push(m.accepted);
+            }
+            false
+        });
+        for accepted in orphans {
+            self.close_orphan(r, accepted);
+        }
+    }
+
+    /// Closes the channel a dropped ACCEPT carried, as `Reactor::next` does
+    /// for an ACCEPT whose listener is gone: nobody else will ever name it,
+    /// so left open it would count in `poll` for good.
+    fn close_orphan(&mut self, r: &mut Reactor, accepted: Handle) {
+        r.release(accepted);
+        self.forget(r, accepted);
     }
 
     pub(crate) fn is_c(&self, h: Handle) -> bool {
@@ -133,7 +155,11 @@ impl Faces {
                 if !std::mem::replace(&mut self.overflowed, true) {
                     log::error!("C API: {PARKED_MAX} messages of C channels wait for mnet_result_next; dropping the oldest");
                 }
-                self.parked.pop_front();
+                if let Some(old) = self.parked.pop_front() {
+                    if old.event == Event::Accept {
+                        self.close_orphan(r, old.accepted);
+                    }
+                }
             }
             self.parked.push_back(m);
         }

@@ -195,9 +195,9 @@ fn recv_and_send_outside_a_connection_fail_with_readable_messages() {
     let fresh = r.open(Kind::Stream);
     let mut buf = [0u8; 8];
 
-    assert_wrong_state(r.recv(l, &mut buf), &["recv", "listening"]);
+    assert_wrong_state(r.recv(l, &mut buf), &["receive", "listening"]);
     assert_wrong_state(r.send(l, b"x"), &["send", "listening"]);
-    assert_wrong_state(r.recv(fresh, &mut buf), &["recv", "disconnected"]);
+    assert_wrong_state(r.recv(fresh, &mut buf), &["receive", "disconnected"]);
     assert_wrong_state(r.send(fresh, b"x"), &["send", "disconnected"]);
     assert_wrong_state(r.set_send_event(fresh, true), &["SEND", "disconnected"]);
     assert_wrong_state(r.peer_addr(fresh), &["peer address", "disconnected"]);
@@ -205,7 +205,7 @@ fn recv_and_send_outside_a_connection_fail_with_readable_messages() {
     assert_wrong_state(r.listen(l, "127.0.0.1:0", 1), &["listen", "listening"]);
     let e = r.recv_from(fresh, &mut buf).unwrap_err();
     assert!(matches!(e, Error::WrongKind { .. }), "{e:?}");
-    assert!(e.to_string().contains("recv_from") && e.to_string().contains("tcp"), "{e}");
+    assert!(e.to_string().contains("receive a datagram") && e.to_string().contains("tcp"), "{e}");
     let e = r.send_to(l, b"x", "127.0.0.1:9".parse().unwrap()).unwrap_err();
     assert!(matches!(e, Error::WrongKind { .. }), "{e:?}");
 
@@ -213,7 +213,7 @@ fn recv_and_send_outside_a_connection_fail_with_readable_messages() {
     let port = r.local_addr(l).unwrap().port();
     r.connect(fresh, &format!("127.0.0.1:{port}")).unwrap();
     assert_eq!(r.state(fresh).unwrap(), State::Connecting);
-    assert_wrong_state(r.recv(fresh, &mut buf), &["recv", "connecting"]);
+    assert_wrong_state(r.recv(fresh, &mut buf), &["receive", "connecting"]);
     assert_wrong_state(r.send(fresh, b"x"), &["send", "connecting"]);
     assert_eq!(r.cached(fresh).unwrap(), 0);
     // The failures changed nothing: the listener still accepts.
@@ -229,6 +229,64 @@ fn recv_and_send_outside_a_connection_fail_with_readable_messages() {
     for h in [fresh, accepted, l] {
         r.close(h).unwrap();
     }
+}
+
+/// Every refusal is one English sentence whose operation is a verb phrase:
+/// "cannot <do this to> a channel that is <state>" or "cannot <do this> on
+/// a <kind> channel"; a failed system call names the call.
+#[test]
+fn refusals_read_as_sentences() {
+    let mut r = Reactor::new().unwrap();
+    let (l, addr) = listener(&mut r, Kind::Stream, "127.0.0.1");
+    let (client, _) = connect_pair(&mut r, l, addr);
+    let fresh = r.open(Kind::Stream);
+    let udp = r.open(Kind::Dgram);
+    let mut buf = [0u8; 8];
+    let group = "239.1.2.3".parse().unwrap();
+    let any = std::net::Ipv4Addr::UNSPECIFIED;
+    r.shutdown_write(client).unwrap();
+    let refusals = [
+        (r.peer_addr(fresh).unwrap_err(), "cannot read the peer address of a channel that is disconnected"),
+        (r.local_addr(fresh).unwrap_err(), "cannot read the local address of a channel that is disconnected"),
+        (r.recv(l, &mut buf).unwrap_err(), "cannot receive on a channel that is listening"),
+        (r.send(fresh, b"x").unwrap_err(), "cannot send on a channel that is disconnected"),
+        (
+            r.send(client, b"x").unwrap_err(),
+            "cannot send after a write shutdown on a channel that is connected",
+        ),
+        (r.recv_from(fresh, &mut buf).unwrap_err(), "cannot receive a datagram on a tcp channel"),
+        (
+            r.recv_from(udp, &mut buf).unwrap_err(),
+            "cannot receive a datagram on a channel that is disconnected",
+        ),
+        (r.send_to(l, b"x", addr).unwrap_err(), "cannot send a datagram on a tcp channel"),
+        (r.listen(l, "127.0.0.1:0", 1).unwrap_err(), "cannot listen on a channel that is listening"),
+        (r.connect(l, "127.0.0.1:9").unwrap_err(), "cannot connect a channel that is listening"),
+        (
+            r.set_send_event(fresh, true).unwrap_err(),
+            "cannot enable the SEND event on a channel that is disconnected",
+        ),
+        (r.raw_fd(fresh).unwrap_err(), "cannot get the socket of a channel that is disconnected"),
+        (
+            r.shutdown_write(fresh).unwrap_err(),
+            "cannot shut down the sending side of a channel that is disconnected",
+        ),
+        (
+            r.set_reuse_port(l, true).unwrap_err(),
+            "cannot set SO_REUSEPORT (needed before listen) on a channel that is listening",
+        ),
+        (r.join_multicast_v4(fresh, group, any).unwrap_err(), "cannot join a multicast group on a tcp channel"),
+        (
+            r.join_multicast_v4(udp, group, any).unwrap_err(),
+            "cannot join a multicast group on a channel that is disconnected",
+        ),
+        (r.set_server_name(fresh, "example.com").unwrap_err(), "cannot set a TLS server name on a tcp channel"),
+    ];
+    for (e, sentence) in refusals {
+        assert_eq!(e.to_string(), sentence);
+    }
+    let e = r.peer_addr(l).unwrap_err().to_string();
+    assert!(e.starts_with("getpeername failed: "), "{e}");
 }
 
 fn assert_invalid_address<T: std::fmt::Debug>(what: &str, input: &str, r: mnet::Result<T>) {

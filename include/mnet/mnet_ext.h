@@ -50,7 +50,8 @@ int mnet_chann_connect_addr(chann_t *n, const char *addr);
 int mnet_chann_addr_text(chann_t *n, int peer, char *out, int outlen);
 
 /* UDP: one datagram and its sender as text (`from` may be NULL). Returns as
- * mnet_chann_recv. */
+ * mnet_chann_recv; a `from` too small for the sender is -1 with the size
+ * it needs in mnet_last_error(), and the datagram stays queued. */
 int mnet_dgram_recv_text(chann_t *n, char *from, int fromlen, void *buf, int len);
 
 /* UDP: one datagram to `to` (numeric, IPv4 or IPv6). Returns len or -1. */

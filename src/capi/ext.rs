@@ -217,7 +217,7 @@ pub(super) fn state(h: Handle, raw: c_int) -> c_int {
 /// CONNECTED or LISTENING; a datagram type reads through `recv_fn` here
 /// (`Some`), a stream type through the reactor (`None`).
 pub(super) fn recv(h: Handle, buf: &mut [u8]) -> Outcome<Option<c_int>> {
-    data(h, "recv on", |ext| {
+    data(h, "receive on", |ext| {
         let len = c_int::try_from(buf.len()).unwrap_or(c_int::MAX);
         let r = (ext.recv)(ext.ctx, chann_ptr(h), buf.as_mut_ptr().cast(), len);
         Ok(r.max(-1))

@@ -346,7 +346,7 @@ pub extern "C" fn mnet_chann_close(n: *mut ChannT) {
         ext::closing(h);
         more::forget(h);
         with_faces(|r, faces| {
-            faces.forget(h);
+            faces.forget(r, h);
             match r.close(h) {
                 Err(Error::StaleHandle(_)) => Ok(()), // closing twice is harmless
                 other => other,

@@ -102,19 +102,30 @@ pub(super) fn send_to_last_peer(r: &mut Reactor, h: Handle, buf: &[u8]) -> Resul
 /// # Safety
 /// `out` is NULL or points to `outlen` writable bytes.
 unsafe fn copy_out(s: &str, out: *mut c_char, outlen: c_int) -> Outcome<c_int> {
-    let cap = usize::try_from(outlen).map_err(|_| Failure(format!("negative length {outlen}")))?;
+    let cap = out_cap(outlen)?;
     if out.is_null() {
         return fail("NULL output buffer");
     }
-    if s.len() >= cap {
-        return fail(&format!("'{s}' needs {} bytes, the buffer has {cap}", s.len() + 1));
-    }
+    fits(s, cap)?;
     // SAFETY: `out` has `cap` > s.len() writable bytes (the contract).
     unsafe {
         std::ptr::copy_nonoverlapping(s.as_ptr().cast::<c_char>(), out, s.len());
         *out.add(s.len()) = 0;
     }
     Ok(c_int::try_from(s.len()).unwrap_or(c_int::MAX))
+}
+
+/// The size of an output buffer, from its C length.
+fn out_cap(outlen: c_int) -> Outcome<usize> {
+    usize::try_from(outlen).map_err(|_| Failure(format!("negative length {outlen}")))
+}
+
+/// Whether `s` and its NUL fit in `cap` bytes; if not, why.
+fn fits(s: &str, cap: usize) -> Outcome<()> {
+    if s.len() >= cap {
+        return fail(&format!("'{s}' needs {} bytes, the buffer has {cap}", s.len() + 1));
+    }
+    Ok(())
 }
 
 fn ok(r: Outcome<()>) -> Outcome<c_int> {
@@ -173,7 +184,13 @@ pub unsafe extern "C" fn mnet_chann_addr_text(n: *mut ChannT, peer: c_int, out: 
     })
 }
 
-/// `mnet_dgram_recv_text`: one datagram and its sender as text.
+/// The longest sender text ("[" IPv6 "%" scope id "]:" port) and its NUL:
+/// a `from` buffer this big needs no look at the sender first.
+const SENDER_TEXT_MAX: usize = "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff%4294967295]:65535".len() + 1;
+
+/// `mnet_dgram_recv_text`: one datagram and its sender as text. A `from`
+/// buffer too small for the sender is refused before the datagram is
+/// taken, so a retry with a bigger one gets it.
 ///
 /// # Safety
 /// `from` is NULL or points to `fromlen` writable bytes; `buf` is NULL or
@@ -190,7 +207,17 @@ pub unsafe extern "C" fn mnet_dgram_recv_text(
         let len = buf_len(buf, len, "mnet_dgram_recv_text")?;
         // SAFETY: `buf` is non-NULL and holds `len` writable bytes.
         let buf = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), len) };
-        match recv_datagram(handle(n), buf)? {
+        let h = handle(n);
+        if !from.is_null() {
+            let cap = out_cap(fromlen)?;
+            if cap < SENDER_TEXT_MAX {
+                match with(|r| r.peek_sender(h))? {
+                    Some(sender) => fits(&sender.to_string(), cap)?,
+                    None => return Ok(0),
+                }
+            }
+        }
+        match recv_datagram(h, buf)? {
             Some((got, sender)) => {
                 if !from.is_null() {
                     // SAFETY: per the contract.
@@ -518,4 +545,17 @@ pub extern "C" fn mnet_chann_set_multicast_ttl(n: *mut ChannT, ttl: c_int) -> c_
         let ttl = u32::try_from(ttl).map_err(|_| Failure(format!("negative multicast TTL {ttl}")))?;
         ok(with(|r| r.set_multicast_ttl_v4(handle(n), ttl)))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{Ipv6Addr, SocketAddrV6};
+
+    use super::SENDER_TEXT_MAX;
+
+    #[test]
+    fn sender_text_max_holds_the_longest_address() {
+        let longest = SocketAddrV6::new(Ipv6Addr::from([0xffff; 8]), 65535, 0, u32::MAX);
+        assert_eq!(longest.to_string().len() + 1, SENDER_TEXT_MAX);
+    }
 }

@@ -14,6 +14,7 @@ use std::num::NonZeroI32;
 
 use super::sendq::{SendQueue, MAX_IOV};
 use super::timer::{now_micros, TimerSlot};
+use super::wheel::Deadline;
 use super::tls::TlsState;
 use crate::net::socket::{self, Sock, SockOpts};
 
@@ -201,8 +202,8 @@ pub(crate) struct Extras {
     pub idle_us: u64,
     /// Time of the last traffic (or of arming the timeout).
     pub last_active: u64,
-    /// The idle timeout's deadline entry.
-    pub idle: TimerSlot,
+    /// The idle timeout's entry on the reactor's wheel.
+    pub idle: Deadline,
     /// Remaining addresses of a connect to a name with several addresses,
     /// tried from the back.
     pub plan: Vec<SocketAddr>,

@@ -112,7 +112,7 @@ impl Reactor {
         }
         x.idle_us = ms.checked_mul(1000).ok_or(Error::InvalidArgument("idle timeout too large"))?;
         x.last_active = now;
-        self.deadlines.arm(&mut x.idle, h, now, x.idle_us);
+        self.deadlines.arm(&mut x.idle, h, now.saturating_add(x.idle_us));
         Ok(())
     }
 }

@@ -20,5 +20,6 @@ mod sockopt;
 pub(crate) mod stats;
 pub(crate) mod timer;
 pub(crate) mod tls;
+pub(crate) mod wheel;
 #[cfg(test)]
 mod tests;

@@ -170,7 +170,7 @@ impl Reactor {
         let c = self.get_mut(h)?;
         if !c.can_recv() {
             return Err(Error::WrongState {
-                op: "recv on",
+                op: "receive on",
                 state: c.state,
             });
         }
@@ -202,25 +202,42 @@ impl Reactor {
     /// channel; `Ok(None)` when none is waiting. A datagram longer than `buf`
     /// is cut to fit.
     pub fn recv_from(&mut self, h: Handle, buf: &mut [u8]) -> Result<Option<(usize, SocketAddr)>> {
+        self.datagram_in(h, buf, false)
+    }
+
+    /// The sender of the datagram waiting on a UDP channel, which stays
+    /// queued for the next read; `Ok(None)` when none is waiting. Errors as
+    /// [`Reactor::recv_from`] (a socket error is reported once, by whichever
+    /// call meets it).
+    pub(crate) fn peek_sender(&mut self, h: Handle) -> Result<Option<SocketAddr>> {
+        Ok(self.datagram_in(h, &mut [], true)?.map(|(_, from)| from))
+    }
+
+    /// Reads the next datagram into `buf`, or with `peek` copies it without
+    /// taking it (and counts nothing).
+    fn datagram_in(&mut self, h: Handle, buf: &mut [u8], peek: bool) -> Result<Option<(usize, SocketAddr)>> {
         let c = self.get_mut(h)?;
         if !c.kind.is_datagram() {
             return Err(Error::WrongKind {
-                op: "recv_from",
+                op: "receive a datagram",
                 kind: c.kind,
             });
         }
         let Some(Sock::Udp(s)) = &c.sock else {
             return Err(Error::WrongState {
-                op: "recv_from on",
+                op: "receive a datagram on",
                 state: c.state,
             });
         };
         loop {
-            return match s.recv_from(buf) {
+            let got = if peek { s.peek_from(buf) } else { s.recv_from(buf) };
+            return match got {
                 Ok((n, from)) => {
-                    c.received += n as u64;
-                    c.taken = true;
-                    c.touch();
+                    if !peek {
+                        c.received += n as u64;
+                        c.taken = true;
+                        c.touch();
+                    }
                     Ok(Some((n, from)))
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
@@ -260,7 +277,7 @@ impl Reactor {
         }
         if c.write_shut() {
             return Err(Error::WrongState {
-                op: "send after shutdown_write on",
+                op: "send after a write shutdown on",
                 state: c.state,
             });
         }
@@ -312,7 +329,7 @@ impl Reactor {
         let c = self.get(h)?;
         if !c.kind.is_datagram() {
             return Err(Error::WrongKind {
-                op: "send_to",
+                op: "send a datagram",
                 kind: c.kind,
             });
         }
@@ -461,15 +478,19 @@ impl Reactor {
 
     fn sock_addr(&self, h: Handle, peer: bool) -> Result<SocketAddr> {
         let c = self.get(h)?;
-        let op = if peer { "peer address of" } else { "local address of" };
+        let (op, call) = if peer {
+            ("read the peer address of", "getpeername")
+        } else {
+            ("read the local address of", "getsockname")
+        };
         let Some(s) = &c.sock else {
             return Err(Error::WrongState { op, state: c.state });
         };
         let s = s.as_ref();
         let a = if peer { s.peer_addr() } else { s.local_addr() };
-        let a = a.map_err(|e| Error::io(op, e))?;
+        let a = a.map_err(|e| Error::io(call, e))?;
         a.as_socket()
-            .ok_or_else(|| Error::io(op, std::io::Error::other("not an IP address")))
+            .ok_or_else(|| Error::io(call, std::io::Error::other("not an IP address")))
     }
 
     /// Sets SO_SNDBUF and SO_RCVBUF to `bytes` on the channel's socket now

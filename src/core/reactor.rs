@@ -27,6 +27,7 @@ use super::event::Queued;
 use super::handle::Handle;
 use super::resolve::Resolver;
 use super::timer::{now_micros, Timers};
+use super::wheel::Wheel;
 use crate::net::socket::Sock;
 use crate::{Error, Result};
 
@@ -67,8 +68,9 @@ pub struct Reactor {
     /// Rounds so far (64 bits: the per-round stamps never wrap).
     pub(crate) round: u64,
     pub(crate) timers: Timers,
-    /// Idle timeouts and TLS handshake deadlines (`deadlines.rs`).
-    pub(crate) deadlines: Timers,
+    /// Idle timeouts and TLS handshake deadlines: a timing wheel, O(1) per
+    /// arm, move and cancel (`wheel.rs`, `deadlines.rs`).
+    pub(crate) deadlines: Wheel,
     /// The time this round started (µs), for cheap activity stamps.
     pub(crate) now: u64,
     pub(crate) timer_q: VecDeque<Queued>,
@@ -118,14 +120,15 @@ impl std::fmt::Debug for Reactor {
 impl Reactor {
     /// Creates a reactor (an epoll instance and empty tables).
     pub fn new() -> io::Result<Reactor> {
+        let now = now_micros();
         Ok(Reactor {
             poll: Poll::new()?,
             events: Some(Events::with_capacity(INITIAL_EVENTS)),
             channs: Slab::new(),
             round: 0,
             timers: Timers::default(),
-            deadlines: Timers::default(),
-            now: now_micros(),
+            deadlines: Wheel::new(now),
+            now,
             timer_q: VecDeque::new(),
             queue: VecDeque::new(),
             recv_watch: Vec::new(),

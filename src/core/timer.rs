@@ -31,7 +31,7 @@ pub fn now_micros() -> u64 {
 
 /// A channel's timer settings.
 #[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct TimerSlot {
+pub struct TimerSlot {
     /// Period in microseconds; 0 when stopped.
     pub interval: u64,
     /// The pending deadline (meaningful while `interval != 0`).
@@ -41,6 +41,7 @@ pub(crate) struct TimerSlot {
 }
 
 impl TimerSlot {
+    /// Whether the timer runs.
     pub fn armed(&self) -> bool {
         self.interval != 0
     }
@@ -59,16 +60,20 @@ impl TimerSlot {
     }
 }
 
+/// A heap entry: when, which arming of which channel's timer.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
-pub(crate) struct Entry {
+pub struct Entry {
+    /// The deadline (µs).
     pub deadline: u64,
+    /// The sequence number of the arming that pushed it.
     pub seq: u64,
+    /// The channel.
     pub chann: Handle,
 }
 
 /// The heap of pending deadlines of all channels of one reactor.
 #[derive(Debug, Default)]
-pub(crate) struct Timers {
+pub struct Timers {
     heap: BinaryHeap<Reverse<Entry>>,
     next_seq: u64,
     live: usize,
@@ -130,7 +135,7 @@ impl Timers {
     }
 
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.heap.len()
     }
 }

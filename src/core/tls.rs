@@ -30,7 +30,7 @@ use std::num::NonZeroI32;
 use super::chann::{Chann, Io, Kind, Readiness, State};
 use super::handle::Handle;
 use super::reactor::Reactor;
-use super::timer::TimerSlot;
+use super::wheel::Deadline;
 use crate::net::socket::{self, Sock};
 use crate::tls::{Input, PlainRead, Pulled, Session, TlsConfig, TlsFail};
 use crate::{Error, Result};
@@ -70,7 +70,7 @@ pub(crate) struct TlsState {
     pub handshake_us: u64,
     pub max_handshakes: usize,
     /// This channel's handshake deadline.
-    pub deadline: TimerSlot,
+    pub deadline: Deadline,
     /// Why the last connection failed (TLS errors), for the program.
     pub error: Option<String>,
 }
@@ -88,7 +88,7 @@ impl Default for TlsState {
             pending: VecDeque::new(),
             handshake_us: DEFAULT_HANDSHAKE_TIMEOUT_MS * 1000,
             max_handshakes: DEFAULT_MAX_HANDSHAKES,
-            deadline: TimerSlot::default(),
+            deadline: Deadline::default(),
             error: None,
         }
     }
@@ -427,7 +427,7 @@ impl Reactor {
         t.running = true;
         t.listener = listener;
         t.listener_epoch = epoch;
-        self.deadlines.arm(&mut t.deadline, nh, now, timeout);
+        self.deadlines.arm(&mut t.deadline, nh, now.saturating_add(timeout));
         let pending = &mut self.channs[listener.index()].tls_state().pending;
         pending.push_back(nh);
         if pending.len() > cap {
@@ -457,7 +457,7 @@ impl Reactor {
             s.write_records(sendq);
         }
         let timeout = t.handshake_us;
-        self.deadlines.arm(&mut t.deadline, h, now, timeout);
+        self.deadlines.arm(&mut t.deadline, h, now.saturating_add(timeout));
         self.tls_handshake_step(h);
     }
 

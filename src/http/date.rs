@@ -1,5 +1,11 @@
 //! The `Date` header (IMF-fixdate, RFC 9110 §5.6.7), formatted once per
 //! second and reused by every response of that second.
+//!
+//! The wall clock is read once per second too: between changes, the time
+//! the reactor read at the start of its round ([`crate::now_micros`]'s
+//! monotonic clock) says whether the second is over, so a round's worth of
+//! responses costs no clock read at all. A Date is therefore as old as the
+//! round at most, as nginx's, whose clock is also updated once per round.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -8,18 +14,28 @@ pub(crate) const DATE_LEN: usize = 29;
 
 #[derive(Debug, Default)]
 pub(crate) struct DateCache {
-    second: u64,
+    /// When (on the monotonic clock, µs) the wall clock's second changes.
+    until: u64,
     text: [u8; DATE_LEN],
 }
 
 impl DateCache {
-    /// The date of now.
-    pub(crate) fn now(&mut self) -> &[u8; DATE_LEN] {
-        let second = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        if second != self.second || self.text[0] == 0 {
-            self.second = second;
-            self.text = format(second);
+    /// Brings the date up to the monotonic time `now` (µs); true when its
+    /// text changed.
+    pub(crate) fn refresh(&mut self, now: u64) -> bool {
+        if now < self.until {
+            return false;
         }
+        let wall = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        self.until = crate::now_micros() + 1_000_000 - u64::from(wall.subsec_micros());
+        let text = format(wall.as_secs());
+        let changed = text != self.text;
+        self.text = text;
+        changed
+    }
+
+    /// The date as of the last [`DateCache::refresh`].
+    pub(crate) fn text(&self) -> &[u8; DATE_LEN] {
         &self.text
     }
 }
@@ -66,6 +82,19 @@ fn two(out: &mut [u8], v: u64) {
 
 #[cfg(test)]
 mod tests {
+    use super::DateCache;
+
+    #[test]
+    fn the_wall_clock_is_read_once_per_second() {
+        let mut d = DateCache::default();
+        let now = crate::now_micros();
+        assert!(d.refresh(now), "the first refresh formats a date");
+        let first = *d.text();
+        assert_eq!(&first[25..], b" GMT");
+        assert!(!d.refresh(now), "same round");
+        assert!(d.until > now && d.until <= crate::now_micros() + 1_000_000, "until the second's end");
+    }
+
     #[test]
     fn imf_fixdate() {
         assert_eq!(&super::format(0), b"Thu, 01 Jan 1970 00:00:00 GMT");

@@ -38,6 +38,28 @@
 //! malformed headers, a missing Host are refused), and every limit of
 //! [`Limits`] has a default.
 
+/// `to_raw`/`from_raw` for an id of a slot and a generation (`RequestId`,
+/// `FetchId`): one number, e.g. to cross into C or C++.
+macro_rules! raw_id {
+    ($t:ident) => {
+        impl $t {
+            /// The id as one number, e.g. to cross into C or C++.
+            pub const fn to_raw(self) -> u64 {
+                ((self.gen as u64) << 32) | self.slot as u64
+            }
+
+            /// Rebuilds an id from `to_raw`; a made-up number names
+            /// nothing (calls with it fail).
+            pub const fn from_raw(raw: u64) -> $t {
+                $t {
+                    slot: raw as u32,
+                    gen: (raw >> 32) as u32,
+                }
+            }
+        }
+    };
+}
+
 mod body;
 mod client;
 mod date;
@@ -107,7 +129,6 @@ pub struct Request<'a> {
     head: &'a Head,
     route: RouteId,
     params: &'a Params,
-    path_end: u32,
     router: &'a Router,
     peer: Option<SocketAddr>,
 }
@@ -124,7 +145,6 @@ impl<'a> Request<'a> {
         head: &'a Head,
         route: RouteId,
         params: &'a Params,
-        path_end: u32,
         router: &'a Router,
         peer: Option<SocketAddr>,
     ) -> Request<'a> {
@@ -133,7 +153,6 @@ impl<'a> Request<'a> {
             head,
             route,
             params,
-            path_end,
             router,
             peer,
         }
@@ -155,14 +174,14 @@ impl<'a> Request<'a> {
 
     /// The path part of the target, as sent (percent-encoded).
     pub fn path(&self) -> &'a str {
-        text(&self.buf[self.head.target.start as usize..self.path_end as usize])
+        let t = self.slice(&self.head.target);
+        text(route::path(t))
     }
 
     /// The query string after '?', as sent ("" without one).
     pub fn query(&self) -> &'a str {
         let t = self.slice(&self.head.target);
-        let p = (self.path_end - self.head.target.start) as usize;
-        text(t.get(p + 1..).unwrap_or(b""))
+        text(t.get(route::path(t).len() + 1..).unwrap_or(b""))
     }
 
     /// The first query parameter named `name`, percent-decoded ('+' is a
@@ -347,7 +366,7 @@ pub fn fuzz_request(data: &[u8], split: usize) {
         max_uri: 512,
         max_headers: 32,
     };
-    let head = match head::parse(data, limits) {
+    let head = match head::parse(data, limits, &mut head::Headers::new()) {
         head::Parsed::Complete(h) => h,
         head::Parsed::Partial => {
             assert!(data.len() <= limits.max_head, "a head past the limit is refused, not partial");
@@ -361,6 +380,8 @@ pub fn fuzz_request(data: &[u8], split: usize) {
     assert!(head.len <= data.len() && head.len <= limits.max_head);
     for (n, v) in &head.headers {
         assert!(n.end as usize <= head.len && v.end as usize <= head.len);
+        let value = &data[v.start as usize..v.end as usize];
+        assert!(!value.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f), "control bytes in a header value: {value:?}");
     }
     let body_bytes = &data[head.len..];
     let fresh = || match head.framing {

@@ -29,6 +29,8 @@ struct Route {
     method: Option<String>,
     segments: Vec<Segment>,
     wildcard: bool,
+    /// A literal segment holds a '?', which no path does.
+    never: bool,
 }
 
 /// The routes of a server.
@@ -39,6 +41,16 @@ pub(crate) struct Router {
 
 /// Where a route's parameters are in the path: name index and value range.
 pub(crate) type Params = Vec<(u16, Range<u32>)>;
+
+/// The path of a request target: up to its '?'.
+pub(crate) fn path(target: &[u8]) -> &[u8] {
+    target.iter().position(|&b| b == b'?').map_or(target, |q| &target[..q])
+}
+
+/// Whether a path segment ends before byte `b` (None: the target's end).
+fn ends_segment(b: Option<&u8>) -> bool {
+    matches!(b, None | Some(b'/' | b'?'))
+}
 
 impl Router {
     /// Adds a route: `method` (None: any) and a pattern such as `/users/:id`
@@ -71,46 +83,54 @@ impl Router {
             }
         }
         let id = u32::try_from(self.routes.len()).map_err(|_| Error::InvalidArgument("too many routes"))?;
+        let never = segments.iter().any(|s| matches!(s, Segment::Literal(l) if l.contains('?')));
         self.routes.push(Route {
             method: method.map(str::to_owned),
             segments,
             wildcard,
+            never,
         });
         Ok(RouteId(id))
     }
 
-    /// The route for `method` and `path` (the part of the target before
-    /// '?'), with its parameters as ranges into `path` offset by `base`.
-    pub(crate) fn find(&self, method: &[u8], path: &[u8], base: u32) -> (RouteId, Params) {
-        let mut params = Params::new();
+    /// The route for `method` and request target `target` (its path: the
+    /// query after '?' is not looked at), with its parameters written
+    /// into `params` as ranges into `target` offset by `base`.
+    pub(crate) fn find(&self, method: &[u8], target: &[u8], base: u32, params: &mut Params) -> RouteId {
         'routes: for (i, r) in self.routes.iter().enumerate() {
             // HEAD is answered by GET routes (without the body).
             let fits = |m: &String| m.as_bytes() == method || (method == b"HEAD" && m == "GET");
-            if r.method.as_ref().is_some_and(|m| !fits(m)) {
+            if r.never || r.method.as_ref().is_some_and(|m| !fits(m)) {
                 continue;
             }
             params.clear();
-            let mut rest = path.strip_prefix(b"/").unwrap_or(path);
-            let mut offset = base + (path.len() - rest.len()) as u32;
+            let mut rest = target.strip_prefix(b"/").unwrap_or(target);
+            let mut offset = base + (target.len() - rest.len()) as u32;
             for seg in &r.segments {
-                let end = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
-                let part = &rest[..end];
-                match seg {
-                    Segment::Literal(l) if l.as_bytes() == part => {}
-                    Segment::Param(_) if !part.is_empty() => {
+                // A literal is compared in place; only a parameter's end
+                // is searched for.
+                let end = match seg {
+                    Segment::Literal(l) if rest.starts_with(l.as_bytes()) && ends_segment(rest.get(l.len())) => l.len(),
+                    Segment::Param(_) => {
+                        let end = rest.iter().position(|b| ends_segment(Some(b))).unwrap_or(rest.len());
+                        if end == 0 {
+                            continue 'routes;
+                        }
                         params.push((params.len() as u16, offset..offset + end as u32));
+                        end
                     }
-                    _ => continue 'routes,
-                }
-                let step = if end < rest.len() { end + 1 } else { end };
+                    Segment::Literal(_) => continue 'routes,
+                };
+                let step = if rest.get(end) == Some(&b'/') { end + 1 } else { end };
                 rest = &rest[step..];
                 offset += step as u32;
             }
-            if rest.is_empty() || r.wildcard {
-                return (RouteId(i as u32), params);
+            if rest.first().is_none_or(|&b| b == b'?') || r.wildcard {
+                return RouteId(i as u32);
             }
         }
-        (RouteId::FALLBACK, Params::new())
+        params.clear();
+        RouteId::FALLBACK
     }
 
     /// The name of parameter `index` of `route`.
@@ -137,15 +157,28 @@ mod tests {
         let user = r.add(Some("GET"), "/users/:id").unwrap();
         let files = r.add(None, "/static/*").unwrap();
         let post = r.add(Some("POST"), "/users/:id/posts/:post").unwrap();
-        assert_eq!(r.find(b"GET", b"/", 0).0, root);
-        let (id, p) = r.find(b"GET", b"/users/42", 10);
-        assert_eq!((id, p), (user, vec![(0, 17..19)]));
+        let mut p = Params::new();
+        assert_eq!(r.find(b"GET", b"/", 0, &mut p), root);
+        assert_eq!(r.find(b"GET", b"/users/42", 10, &mut p), user);
+        assert_eq!(p, vec![(0, 17..19)]);
         assert_eq!(r.param_name(user, 0), Some("id"));
-        assert_eq!(r.find(b"GET", b"/users/", 0).0, RouteId::FALLBACK, "an empty parameter does not match");
-        assert_eq!(r.find(b"PUT", b"/static/a/b.css", 0).0, files);
-        let (id, p) = r.find(b"POST", b"/users/7/posts/9", 0);
-        assert_eq!((id, p.len()), (post, 2));
-        assert_eq!(r.find(b"GET", b"/nope", 0).0, RouteId::FALLBACK);
+        assert_eq!(r.find(b"GET", b"/users/", 0, &mut p), RouteId::FALLBACK, "an empty parameter does not match");
+        assert!(p.is_empty());
+        assert_eq!(r.find(b"PUT", b"/static/a/b.css", 0, &mut p), files);
+        assert_eq!(r.find(b"POST", b"/users/7/posts/9", 0, &mut p), post);
+        assert_eq!(p.len(), 2);
+        assert_eq!(r.find(b"GET", b"/nope", 0, &mut p), RouteId::FALLBACK);
+        assert!(p.is_empty(), "no parameters left from an earlier request");
+        assert_eq!(r.find(b"GET", b"/users/42?x=/y", 0, &mut p), user, "the query is not part of the path");
+        assert_eq!(p, vec![(0, 7..9)]);
+        assert_eq!(r.find(b"GET", b"/?a", 0, &mut p), root);
+        assert_eq!(r.find(b"GET", b"/users?id=1", 0, &mut p), RouteId::FALLBACK);
+        assert_eq!(r.find(b"GET", b"/users/?id=1", 0, &mut p), RouteId::FALLBACK);
+        assert_eq!(r.find(b"HEAD", b"/static/a?b", 0, &mut p), files);
+        let odd = r.add(None, "/a?b").unwrap();
+        assert_ne!(r.find(b"GET", b"/a?b", 0, &mut p), odd, "a '?' in a pattern matches no path");
+        assert_eq!(path(b"/a/b?c?d"), b"/a/b");
+        assert_eq!(path(b"/a/b"), b"/a/b");
         assert!(r.add(None, "no-slash").is_err());
         assert!(r.add(None, "/a/*/b").is_err());
     }

@@ -104,6 +104,67 @@ pub fn secs(t0: Instant) -> f64 {
     t0.elapsed().as_secs_f64()
 }
 
+/// A global allocator that counts live heap bytes and blocks, so a server
+/// can report what its connections cost on the heap (a benchmark program
+/// installs it with `#[global_allocator]`).
+pub mod counting {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
+
+    pub struct Counting;
+    static LIVE: AtomicIsize = AtomicIsize::new(0);
+    static ALLOCS: AtomicIsize = AtomicIsize::new(0);
+
+    // SAFETY: every call is passed on to the system allocator unchanged;
+    // the counters are only statistics.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            LIVE.fetch_add(l.size() as isize, Relaxed);
+            ALLOCS.fetch_add(1, Relaxed);
+            System.alloc(l)
+        }
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            LIVE.fetch_sub(l.size() as isize, Relaxed);
+            ALLOCS.fetch_sub(1, Relaxed);
+            System.dealloc(p, l)
+        }
+        unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+            LIVE.fetch_add(new as isize - l.size() as isize, Relaxed);
+            System.realloc(p, l, new)
+        }
+    }
+
+    /// Heap bytes allocated and not freed.
+    pub fn live_bytes() -> isize {
+        LIVE.load(Relaxed)
+    }
+
+    /// Heap blocks allocated and not freed.
+    pub fn live_allocs() -> isize {
+        ALLOCS.load(Relaxed)
+    }
+}
+
+/// Counts the HTTP request heads that end in `bytes` ("\r\n\r\n"), for
+/// servers that answer each request with one fixed response. `matched` is
+/// how much of the terminator the previous bytes ended with (0..=3), kept
+/// per connection, e.g. in the channel's opaque word.
+pub fn heads_ended(matched: &mut usize, bytes: &[u8]) -> usize {
+    let mut ended = 0;
+    for &b in bytes {
+        if b == b"\r\n\r\n"[*matched] {
+            *matched += 1;
+            if *matched == 4 {
+                *matched = 0;
+                ended += 1;
+            }
+        } else {
+            *matched = usize::from(b == b'\r');
+        }
+    }
+    ended
+}
+
 /// TLS configurations from the PEM files written by the `certs` program.
 pub mod tls {
     use std::sync::Arc;

@@ -92,21 +92,7 @@ pub struct FetchId {
     gen: u32,
 }
 
-impl FetchId {
-    /// The id as one number, e.g. to cross into C or C++.
-    pub const fn to_raw(self) -> u64 {
-        ((self.gen as u64) << 32) | self.slot as u64
-    }
-
-    /// Rebuilds an id from [`FetchId::to_raw`]; a made-up number names no
-    /// request.
-    pub const fn from_raw(raw: u64) -> FetchId {
-        FetchId {
-            slot: raw as u32,
-            gen: (raw >> 32) as u32,
-        }
-    }
-}
+raw_id!(FetchId);
 
 /// A complete response.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -8,21 +8,28 @@
 //! [`Server::next_event`] and answers requests with [`Server::respond`] (at
 //! once, or later from any event of the same loop).
 
+mod conns;
+mod heads;
+mod input;
 mod read;
+mod reqs;
+#[cfg(test)]
+mod tests;
 mod upgrade;
 mod write;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::Read;
 use std::net::SocketAddr;
 
-use slab::Slab;
-
+use self::conns::Conns;
+use self::heads::Heads;
+use self::input::Input;
+use self::reqs::{Req, Reqs};
 use super::body::Body;
-use super::date::DateCache;
-use super::head::{self, Framing, Head, HeadLimits, Parsed, Reject};
-use super::route::{Params, RouteId, Router};
+use super::head::{self, Framing, Head, HeadLimits, Headers, Parsed, Reject};
+use super::route::{RouteId, Router};
 use super::{Limits, Request, Response};
 use crate::{Error, Event as ChannEvent, Handle, Kind, Msg, Reactor, Result, TlsConfig};
 
@@ -36,21 +43,7 @@ pub struct RequestId {
     gen: u32,
 }
 
-impl RequestId {
-    /// The id as one number, e.g. to cross into C or C++.
-    pub const fn to_raw(self) -> u64 {
-        ((self.gen as u64) << 32) | self.slot as u64
-    }
-
-    /// Rebuilds an id from [`RequestId::to_raw`]; a made-up number names
-    /// no request (calls with it fail).
-    pub const fn from_raw(raw: u64) -> RequestId {
-        RequestId {
-            slot: raw as u32,
-            gen: (raw >> 32) as u32,
-        }
-    }
-}
+raw_id!(RequestId);
 
 /// What the server has for the program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +57,11 @@ pub enum Event {
     /// The client went away (or the server stopped it) before the response
     /// was complete; the id is stale from now on.
     Aborted(RequestId),
+}
+
+/// The error of a call with a [`RequestId`] that is stale.
+fn stale() -> Error {
+    Error::InvalidArgument("stale HTTP request (answered already, or its client went away)")
 }
 
 /// Bytes read from a socket at a time.
@@ -104,7 +102,7 @@ enum Clock {
 #[derive(Debug)]
 struct Conn {
     /// Bytes received and not parsed yet.
-    buf: Vec<u8>,
+    input: Input,
     reading: Reading,
     /// Requests in arrival order, awaiting their responses.
     queue: VecDeque<RequestId>,
@@ -117,6 +115,23 @@ struct Conn {
     /// Closing: the FIN was sent; waiting for the client's end.
     shut: bool,
     peer: Option<SocketAddr>,
+}
+
+impl Conn {
+    /// A connection just accepted: idle until `deadline`.
+    fn new(deadline: u64, peer: Option<SocketAddr>) -> Conn {
+        Conn {
+            input: Input::default(),
+            reading: Reading::Head,
+            queue: VecDeque::new(),
+            clock: Clock::Idle,
+            deadline,
+            paused: false,
+            peer_done: false,
+            shut: false,
+            peer,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -133,42 +148,22 @@ enum Out {
     File { head: Vec<u8>, file: File, left: u64 },
 }
 
-#[derive(Debug)]
-struct Req {
-    gen: u32,
-    conn: Handle,
-    /// The head, then the body.
-    buf: Vec<u8>,
-    head: Head,
-    route: RouteId,
-    params: Params,
-    /// End of the path in the target (its '?' or its end).
-    path_end: u32,
-    out: Out,
-    /// A HEAD request: the response has no body.
-    head_only: bool,
-    /// The connection closes after this response.
-    close: bool,
-    /// Made by the server itself (an error response): the program never
-    /// heard of it.
-    internal: bool,
-}
-
 /// An HTTP/1.1 server on the program's reactor (see the module docs).
 #[derive(Debug)]
 pub struct Server {
     limits: Limits,
     router: Router,
-    name: String,
     listeners: Vec<Handle>,
     tick: Option<Handle>,
-    conns: HashMap<Handle, Conn>,
-    reqs: Slab<Req>,
-    next_gen: u32,
+    conns: Conns,
+    reqs: Reqs,
     events: VecDeque<Event>,
-    date: DateCache,
-    /// Spare request buffers.
+    heads: Heads,
+    /// Spare response buffers.
     spare: Vec<Vec<u8>>,
+    /// The header list the next head is parsed into (then it goes to the
+    /// request, and the one the request's slot had comes here).
+    headers: Headers,
     stopping: bool,
 }
 
@@ -185,22 +180,21 @@ impl Server {
         Server {
             limits,
             router: Router::default(),
-            name: "mnet".to_owned(),
             listeners: Vec::new(),
             tick: None,
-            conns: HashMap::new(),
-            reqs: Slab::new(),
-            next_gen: 0,
+            conns: Conns::default(),
+            reqs: Reqs::default(),
             events: VecDeque::new(),
-            date: DateCache::default(),
+            heads: Heads::new("mnet"),
             spare: Vec::new(),
+            headers: Headers::new(),
             stopping: false,
         }
     }
 
     /// The `Server` header value (default `mnet`; empty leaves it out).
     pub fn set_name(&mut self, name: &str) {
-        self.name = name.to_owned();
+        self.heads.set_name(name);
     }
 
     /// Adds a route: `method` (`Some("GET")`, or `None` for any) and a path
@@ -243,9 +237,12 @@ impl Server {
     /// Takes `m` if it belongs to one of the server's channels (acting on
     /// it), or gives it back.
     pub fn handle(&mut self, r: &mut Reactor, m: Msg) -> Option<Msg> {
-        if self.conns.contains_key(&m.chann) {
+        // The most frequent message first, without a second lookup.
+        if m.event == ChannEvent::Recv && self.readable(r, m.chann) {
+            return None;
+        }
+        if self.conns.contains(m.chann) {
             match m.event {
-                ChannEvent::Recv => self.readable(r, m.chann),
                 ChannEvent::Send => self.drained(r, m.chann),
                 ChannEvent::Eof => self.peer_finished(r, m.chann),
                 ChannEvent::Disconnect => self.drop_conn(r, m.chann),
@@ -274,24 +271,21 @@ impl Server {
     /// The request `id`, while it is live.
     pub fn request(&self, id: RequestId) -> Option<Request<'_>> {
         let req = self.req(id)?;
-        let peer = self.conns.get(&req.conn).and_then(|c| c.peer);
-        Some(Request::new(&req.buf, &req.head, req.route, &req.params, req.path_end, &self.router, peer))
+        let peer = self.conns.get(req.conn).and_then(|c| c.peer);
+        Some(Request::new(&req.buf, &req.head, req.route, &req.params, &self.router, peer))
     }
 
     fn req(&self, id: RequestId) -> Option<&Req> {
-        self.reqs.get(id.slot as usize).filter(|q| q.gen == id.gen)
+        self.reqs.get(id)
     }
 
     fn req_mut(&mut self, id: RequestId) -> Result<&mut Req> {
-        self.reqs
-            .get_mut(id.slot as usize)
-            .filter(|q| q.gen == id.gen)
-            .ok_or(Error::InvalidArgument("stale HTTP request (answered already, or its client went away)"))
+        self.reqs.get_mut(id).ok_or_else(stale)
     }
 
     /// Bytes queued on the connection of `id` and not yet sent.
     pub fn queued(&self, r: &Reactor, id: RequestId) -> Result<usize> {
-        let q = self.req(id).ok_or(Error::InvalidArgument("stale HTTP request"))?;
+        let q = self.req(id).ok_or_else(stale)?;
         r.cached(q.conn)
     }
 
@@ -308,7 +302,7 @@ impl Server {
             .conns
             .iter()
             .filter(|(_, c)| c.queue.is_empty() && matches!(c.reading, Reading::Head))
-            .map(|(&h, _)| h)
+            .map(|(h, _)| h)
             .collect();
         for h in idle {
             let _ = r.close(h);
@@ -319,7 +313,7 @@ impl Server {
                 c.reading = Reading::Closing;
             }
         }
-        for (_, q) in self.reqs.iter_mut() {
+        for q in self.reqs.iter_mut() {
             q.close = true;
         }
         if self.conns.is_empty() {
@@ -365,26 +359,13 @@ impl Server {
         // Half-close: a client that finishes sending still gets its answers.
         let _ = r.set_half_close(h, true);
         let peer = r.peer_addr(h).ok();
-        let now = crate::now_micros();
-        self.conns.insert(
-            h,
-            Conn {
-                buf: Vec::new(),
-                reading: Reading::Head,
-                queue: VecDeque::new(),
-                clock: Clock::Idle,
-                deadline: now.saturating_add(self.limits.keep_alive_ms.saturating_mul(1000)),
-                paused: false,
-                peer_done: false,
-                shut: false,
-                peer,
-            },
-        );
+        let deadline = r.now.saturating_add(self.limits.keep_alive_ms.saturating_mul(1000));
+        self.conns.insert(h, Conn::new(deadline, peer));
     }
 
     /// The client finished sending: answer what it asked, then close.
     fn peer_finished(&mut self, r: &mut Reactor, h: Handle) {
-        let Some(c) = self.conns.get_mut(&h) else {
+        let Some(c) = self.conns.get_mut(h) else {
             return;
         };
         c.peer_done = true;
@@ -396,17 +377,13 @@ impl Server {
 
     /// A connection is gone: its unanswered requests are aborted.
     fn drop_conn(&mut self, r: &mut Reactor, h: Handle) {
-        let Some(c) = self.conns.remove(&h) else {
+        let Some(c) = self.conns.remove(h) else {
             return;
         };
         let _ = r.close(h);
         for id in c.queue {
-            if self.reqs.get(id.slot as usize).is_some_and(|q| q.gen == id.gen) {
-                let q = self.reqs.remove(id.slot as usize);
-                self.recycle(q.buf);
-                if !q.internal {
-                    self.events.push_back(Event::Aborted(id));
-                }
+            if self.reqs.remove(id).is_some_and(|q| !q.internal) {
+                self.events.push_back(Event::Aborted(id));
             }
         }
         if self.stopping && self.conns.is_empty() {
@@ -418,12 +395,12 @@ impl Server {
 
     /// The server's clock: connections past their deadline.
     fn check_clocks(&mut self, r: &mut Reactor) {
-        let now = crate::now_micros();
+        let now = r.now; // the round's time: the tick came in this round
         let due: Vec<(Handle, Clock)> = self
             .conns
             .iter()
             .filter(|(_, c)| c.clock != Clock::Busy && c.deadline <= now)
-            .map(|(&h, c)| (h, c.clock))
+            .map(|(h, c)| (h, c.clock))
             .collect();
         for (h, clock) in due {
             match clock {

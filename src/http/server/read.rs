@@ -4,52 +4,52 @@
 use super::*;
 
 impl Server {
-    pub(super) fn readable(&mut self, r: &mut Reactor, h: Handle) {
-        let Some(c) = self.conns.get_mut(&h) else {
-            return;
+    /// Reads what connection `h` received and parses it; false when `h`
+    /// is not one of the server's connections.
+    pub(super) fn readable(&mut self, r: &mut Reactor, h: Handle) -> bool {
+        let Some(c) = self.conns.get_mut(h) else {
+            return false;
         };
         let cap = self.limits.max_head.max(READ_CHUNK) + READ_CHUNK;
-        loop {
-            if c.buf.len() >= cap {
-                break; // a full buffer: parse before reading more
-            }
-            let start = c.buf.len();
-            c.buf.resize(start + READ_CHUNK, 0);
-            let got = r.recv(h, &mut c.buf[start..]);
-            match got {
+        // Past `cap` bytes the buffer is parsed before more is read.
+        while c.input.len() < cap {
+            match r.recv(h, c.input.room(READ_CHUNK)) {
                 Ok(n) => {
-                    c.buf.truncate(start + n);
+                    c.input.filled(n);
                     if n < READ_CHUNK {
                         break;
                     }
                 }
-                Err(_) => {
-                    c.buf.truncate(start);
-                    break;
-                }
+                Err(_) => break,
             }
         }
         if matches!(c.reading, Reading::Closing) {
-            c.buf.clear();
-            return;
+            c.input.clear();
+            return true;
         }
         self.parse(r, h);
+        true
     }
 
     /// Turns the bytes a connection received into requests.
     pub(super) fn parse(&mut self, r: &mut Reactor, h: Handle) {
         let limits = self.limits;
+        let head_limits = HeadLimits {
+            max_head: limits.max_head,
+            max_uri: limits.max_uri,
+            max_headers: limits.max_headers,
+        };
+        let Some(c) = self.conns.get_mut(h) else {
+            return;
+        };
         loop {
-            let Some(c) = self.conns.get_mut(&h) else {
-                return;
-            };
-            if c.paused || matches!(c.reading, Reading::Closing) {
+            if c.paused {
                 return;
             }
             match c.reading {
                 Reading::Closing => return,
                 Reading::Head => {
-                    if c.buf.is_empty() {
+                    if c.input.is_empty() {
                         return;
                     }
                     if c.queue.len() >= limits.max_pipelined {
@@ -57,149 +57,72 @@ impl Server {
                         let _ = r.set_recv_event(h, false);
                         return;
                     }
-                    let head_limits = HeadLimits {
-                        max_head: limits.max_head,
-                        max_uri: limits.max_uri,
-                        max_headers: limits.max_headers,
-                    };
-                    match head::parse(&c.buf, head_limits) {
+                    let head = match head::parse(c.input.pending(), head_limits, &mut self.headers) {
+                        Parsed::Complete(head) => head,
                         Parsed::Partial => {
                             if c.clock != Clock::Head && c.queue.is_empty() {
                                 c.clock = Clock::Head;
-                                c.deadline = crate::now_micros().saturating_add(limits.head_timeout_ms.saturating_mul(1000));
+                                c.deadline = r.now.saturating_add(limits.head_timeout_ms.saturating_mul(1000));
                             }
                             return;
                         }
                         Parsed::Refused(rej) => return self.refuse(r, h, rej),
-                        Parsed::Complete(head) => self.new_request(r, h, head),
+                    };
+                    if matches!(head.framing, Framing::Length(n) if n > limits.max_body) {
+                        self.headers = head.headers;
+                        return self.refuse(r, h, Reject { status: 413, why: "body larger than the limit" });
+                    }
+                    let (framing, expect, upgrade) = (head.framing, head.expect_continue, head.upgrade);
+                    let close = !head.keep_alive || self.stopping;
+                    let id = take_in(&mut self.reqs, &self.router, &mut self.headers, c, h, head, close);
+                    let body = match framing {
+                        Framing::None => {
+                            c.reading = if close { Reading::Closing } else { Reading::Head };
+                            c.clock = Clock::Busy;
+                            self.events.push_back(Event::Request(id));
+                            if upgrade {
+                                // What follows may be another protocol's
+                                // (upgrade.rs): parsing waits for the
+                                // answer, as for a full pipeline.
+                                c.paused = true;
+                                let _ = r.set_recv_event(h, false);
+                            }
+                            continue;
+                        }
+                        Framing::Length(n) => Body::Length(n),
+                        Framing::Chunked => Body::chunked(),
+                    };
+                    c.reading = Reading::Body(id, body);
+                    c.clock = Clock::Body;
+                    c.deadline = r.now.saturating_add(limits.body_timeout_ms.saturating_mul(1000));
+                    if expect && c.input.is_empty() {
+                        let _ = r.send(h, b"HTTP/1.1 100 Continue\r\n\r\n");
                     }
                 }
                 Reading::Body(id, mut body) => {
-                    let Some(c) = self.conns.get_mut(&h) else {
-                        return;
-                    };
-                    if c.buf.is_empty() {
+                    if c.input.is_empty() {
                         return;
                     }
-                    let Some(q) = self.reqs.get_mut(id.slot as usize).filter(|q| q.gen == id.gen) else {
+                    let Some(q) = self.reqs.get_mut(id) else {
                         return;
                     };
                     let max = limits.max_body.saturating_add(q.head.len as u64);
-                    match body.feed(&c.buf, &mut q.buf, max) {
+                    match body.feed(c.input.pending(), &mut q.buf, max) {
                         Ok(used) => {
-                            c.buf.drain(..used);
-                            if body == Body::Done {
-                                c.reading = Reading::Head;
-                                self.ready(id);
-                            } else {
+                            c.input.consume(used);
+                            if body != Body::Done {
                                 c.reading = Reading::Body(id, body);
                                 return;
                             }
+                            c.reading = Reading::Head;
+                            c.clock = Clock::Busy;
+                            self.events.push_back(Event::Request(id));
                         }
                         Err(rej) => return self.refuse(r, h, rej),
                     }
                 }
             }
         }
-    }
-
-    /// A complete head at the front of the connection's buffer: a request.
-    pub(super) fn new_request(&mut self, r: &mut Reactor, h: Handle, head: Head) {
-        let mut buf = self.take_buf();
-        let Some(c) = self.conns.get_mut(&h) else {
-            return;
-        };
-        buf.extend_from_slice(&c.buf[..head.len]);
-        c.buf.drain(..head.len);
-        let method = &buf[head.method.start as usize..head.method.end as usize];
-        let target = &buf[head.target.start as usize..head.target.end as usize];
-        let path_len = target.iter().position(|&b| b == b'?').unwrap_or(target.len());
-        let path_end = head.target.start + path_len as u32;
-        let (route, params) = self.router.find(method, &target[..path_len], head.target.start);
-        let head_only = method == b"HEAD";
-        let close = !head.keep_alive || self.stopping;
-        let framing = head.framing;
-        let expect = head.expect_continue;
-        let upgrade = head.upgrade;
-        if let Framing::Length(n) = framing {
-            if n > self.limits.max_body {
-                self.recycle(buf);
-                return self.refuse(r, h, Reject { status: 413, why: "body larger than the limit" });
-            }
-        }
-        self.next_gen = self.next_gen.wrapping_add(1);
-        let gen = self.next_gen;
-        let slot = self.reqs.insert(Req {
-            gen,
-            conn: h,
-            buf,
-            head,
-            route,
-            params,
-            path_end,
-            out: Out::Waiting,
-            head_only,
-            close,
-            internal: false,
-        });
-        let id = RequestId { slot: slot as u32, gen };
-        let c = self.conns.get_mut(&h).expect("the connection is there");
-        c.queue.push_back(id);
-        if close {
-            c.reading = Reading::Closing;
-        }
-        match framing {
-            Framing::None => {
-                if !close {
-                    c.reading = Reading::Head;
-                }
-                if upgrade {
-                    // What follows may be another protocol's (upgrade.rs):
-                    // parsing waits for the answer, as for a full pipeline.
-                    c.paused = true;
-                    let _ = r.set_recv_event(h, false);
-                }
-                self.ready(id);
-            }
-            Framing::Length(n) => {
-                c.reading = Reading::Body(id, Body::Length(n));
-                self.start_body(r, h, expect);
-            }
-            Framing::Chunked => {
-                c.reading = Reading::Body(id, Body::chunked());
-                self.start_body(r, h, expect);
-            }
-        }
-        if close {
-            // Reading goes on only for the body of this, the last request.
-            if let Some(c) = self.conns.get_mut(&h) {
-                if matches!(c.reading, Reading::Head) {
-                    c.reading = Reading::Closing;
-                }
-            }
-        }
-    }
-
-    pub(super) fn start_body(&mut self, r: &mut Reactor, h: Handle, expect_continue: bool) {
-        let limits = self.limits;
-        let Some(c) = self.conns.get_mut(&h) else {
-            return;
-        };
-        c.clock = Clock::Body;
-        c.deadline = crate::now_micros().saturating_add(limits.body_timeout_ms.saturating_mul(1000));
-        if expect_continue && c.buf.is_empty() {
-            let _ = r.send(h, b"HTTP/1.1 100 Continue\r\n\r\n");
-        }
-    }
-
-    /// A request is complete: the program hears of it.
-    pub(super) fn ready(&mut self, id: RequestId) {
-        if let Some(q) = self.reqs.get(id.slot as usize) {
-            if let Some(c) = self.conns.get_mut(&q.conn) {
-                c.clock = Clock::Busy;
-            }
-        }
-        self.events.push_back(Event::Request(id));
     }
 
     /// Refuses what the connection sent: an error response after the
@@ -210,9 +133,9 @@ impl Server {
         log::info!("HTTP: {} {}", rej.status, rej.why);
         let mut buf = self.take_buf();
         let body = format!("{}\n", rej.why);
-        self.write_head_strs(&mut buf, rej.status, &[("Content-Type", "text/plain")], Some(body.len() as u64), true);
+        self.write_head(r.now, &mut buf, rej.status, &[("Content-Type", "text/plain")], Some(body.len() as u64), true);
         buf.extend_from_slice(body.as_bytes());
-        let Some(c) = self.conns.get_mut(&h) else {
+        let Some(c) = self.conns.get_mut(h) else {
             return;
         };
         let carrier = match c.reading {
@@ -220,43 +143,40 @@ impl Server {
             _ => None,
         };
         c.reading = Reading::Closing;
-        c.buf.clear();
+        c.input.clear();
         c.clock = Clock::Busy;
-        let carried = carrier.and_then(|id| self.reqs.get_mut(id.slot as usize).filter(|q| q.gen == id.gen));
+        let carried = carrier.and_then(|id| self.reqs.get_mut(id));
         if let Some(q) = carried {
             q.out = Out::Ready(buf);
             q.internal = true;
             q.close = true;
         } else {
-            self.next_gen = self.next_gen.wrapping_add(1);
-            let gen = self.next_gen;
-            let slot = self.reqs.insert(Req {
-                gen,
-                conn: h,
-                buf: Vec::new(),
-                head: Head {
-                    method: 0..0,
-                    target: 0..0,
-                    minor: 1,
-                    headers: Vec::new(),
-                    framing: Framing::None,
-                    keep_alive: false,
-                    expect_continue: false,
-                    upgrade: false,
-                    len: 0,
-                },
-                route: RouteId::FALLBACK,
-                params: Params::new(),
-                path_end: 0,
-                out: Out::Ready(buf),
-                head_only: false,
-                close: true,
-                internal: true,
-            });
-            if let Some(c) = self.conns.get_mut(&h) {
-                c.queue.push_back(RequestId { slot: slot as u32, gen });
-            }
+            let (id, q) = self.reqs.insert(h);
+            let headers = std::mem::take(&mut q.head.headers);
+            q.head = Head { minor: 1, headers, ..Head::default() };
+            q.out = Out::Ready(buf);
+            q.close = true;
+            q.internal = true;
+            c.queue.push_back(id);
         }
         let _ = self.flush(r, h);
     }
+}
+
+/// Takes in the request whose complete `head` is at the front of `c`'s
+/// input (connection `h`): its bytes are copied into a request slot and
+/// passed over, its route found, and it joins the connection's queue.
+fn take_in(reqs: &mut Reqs, router: &Router, headers: &mut Headers, c: &mut Conn, h: Handle, head: Head, close: bool) -> RequestId {
+    let (id, q) = reqs.insert(h);
+    q.buf.extend_from_slice(&c.input.pending()[..head.len]);
+    c.input.consume(head.len);
+    let method = &q.buf[head.method.start as usize..head.method.end as usize];
+    let target = &q.buf[head.target.start as usize..head.target.end as usize];
+    q.route = router.find(method, target, head.target.start, &mut q.params);
+    q.head_only = method == b"HEAD";
+    q.close = close;
+    // The slot's own (emptied) header list takes the next head.
+    *headers = std::mem::replace(&mut q.head, head).headers;
+    c.queue.push_back(id);
+    id
 }

@@ -38,14 +38,13 @@ impl Server {
             return Err(Error::InvalidArgument("this HTTP request was answered already"));
         }
         let h = q.conn;
-        if self.conns.get(&h).is_none_or(|c| c.queue.len() != 1) {
+        if self.conns.get(h).is_none_or(|c| c.queue.len() != 1) {
             return Err(Error::InvalidArgument("earlier requests of this connection are still unanswered"));
         }
         let mut head = self.take_buf();
-        self.write_head_strs(&mut head, 101, headers, Some(0), false);
-        let q = self.reqs.remove(id.slot as usize);
-        self.recycle(q.buf);
-        let c = self.conns.remove(&h).expect("checked above");
+        self.write_head(r.now, &mut head, 101, headers, Some(0), false);
+        self.reqs.remove(id);
+        let c = self.conns.remove(h).expect("checked above");
         if self.stopping && self.conns.is_empty() {
             if let Some(t) = self.tick.take() {
                 let _ = r.close(t);
@@ -59,7 +58,7 @@ impl Server {
         }
         Ok(Upgraded {
             chann: h,
-            read: c.buf,
+            read: c.input.pending().to_vec(),
             peer: c.peer,
         })
     }

@@ -2,6 +2,7 @@
 //! streamed and file bodies, and what a connection does after its last
 //! answer.
 
+use super::heads::push_num;
 use super::*;
 
 impl Server {
@@ -9,39 +10,67 @@ impl Server {
     /// earlier request of its connection has been answered, else when they
     /// have been.
     pub fn respond(&mut self, r: &mut Reactor, id: RequestId, response: Response) -> Result<()> {
+        let (head_only, close) = self.unanswered(id)?;
         let mut buf = self.take_buf();
-        let (head_only, close) = {
-            let q = self.req_mut(id)?;
-            (q.head_only, q.close)
-        };
-        if !matches!(self.req_mut(id)?.out, Out::Waiting) {
-            return Err(Error::InvalidArgument("this HTTP request was answered already"));
-        }
-        self.write_head(&mut buf, response.status, &response.headers, Some(response.body.len() as u64), close);
+        self.write_head(r.now, &mut buf, response.status, &response.headers, Some(response.body.len() as u64), close);
         if !head_only {
             buf.extend_from_slice(&response.body);
         }
-        self.req_mut(id)?.out = Out::Ready(buf);
-        self.advance(r, id)
+        self.answer(r, id, buf)
     }
 
     /// Answers request `id` with a body of `body` bytes (a fast path of
     /// [`Server::respond`]: no builder, one copy).
     pub fn respond_bytes(&mut self, r: &mut Reactor, id: RequestId, status: u16, content_type: &str, body: &[u8]) -> Result<()> {
+        let (head_only, close) = self.unanswered(id)?;
         let mut buf = self.take_buf();
+        if has_length(status) {
+            buf.extend_from_slice(self.heads.typed(r.now, status, content_type, body.len() as u64));
+            buf.extend_from_slice(if close { b"Connection: close\r\n\r\n" } else { b"\r\n" });
+        } else {
+            let ct = [("Content-Type", content_type)];
+            let headers: &[(&str, &str)] = if content_type.is_empty() { &[] } else { &ct };
+            self.write_head(r.now, &mut buf, status, headers, Some(body.len() as u64), close);
+        }
+        if !head_only {
+            buf.extend_from_slice(body);
+        }
+        self.answer(r, id, buf)
+    }
+
+    /// Whether request `id` is live and not answered yet; then whether it
+    /// is a HEAD request and whether its connection closes after it.
+    fn unanswered(&mut self, id: RequestId) -> Result<(bool, bool)> {
         let q = self.req_mut(id)?;
         if !matches!(q.out, Out::Waiting) {
             return Err(Error::InvalidArgument("this HTTP request was answered already"));
         }
-        let (head_only, close) = (q.head_only, q.close);
-        let ct = [("Content-Type", content_type)];
-        let headers: &[(&str, &str)] = if content_type.is_empty() { &[] } else { &ct };
-        self.write_head_strs(&mut buf, status, headers, Some(body.len() as u64), close);
-        if !head_only {
-            buf.extend_from_slice(body);
+        Ok((q.head_only, q.close))
+    }
+
+    /// `bytes` is the whole response to `id` (live, not answered): it is
+    /// sent at once when `id` is first in line on its connection (the
+    /// usual case: answers in request order), else kept until the answers
+    /// before it are sent.
+    fn answer(&mut self, r: &mut Reactor, id: RequestId, bytes: Vec<u8>) -> Result<()> {
+        let q = self.reqs.get_mut(id).ok_or_else(stale)?;
+        let conn = q.conn;
+        if self.conns.get(conn).and_then(|c| c.queue.front()) != Some(&id) {
+            q.out = Out::Ready(bytes);
+            self.resume(r, conn);
+            return Ok(());
         }
-        self.req_mut(id)?.out = Out::Ready(buf);
-        self.advance(r, id)
+        let sent = r.send(conn, &bytes);
+        self.recycle(bytes);
+        if sent.is_err() {
+            self.resume(r, conn); // the connection failed: DISCONNECT follows
+            return Ok(());
+        }
+        if self.finished(r, id) {
+            self.flush(r, conn)?;
+            self.resume(r, conn);
+        }
+        Ok(())
     }
 
     /// Answers request `id` with the file at `path` (`content_type` for its
@@ -57,25 +86,20 @@ impl Server {
             file.read_to_end(&mut body).map_err(|e| Error::io(format!("read {path}"), e))?;
             return self.respond_bytes(r, id, 200, content_type, &body);
         }
+        let (head_only, close) = self.unanswered(id)?;
         let mut head = self.take_buf();
-        let q = self.req_mut(id)?;
-        if !matches!(q.out, Out::Waiting) {
-            return Err(Error::InvalidArgument("this HTTP request was answered already"));
+        self.write_head(r.now, &mut head, 200, &[("Content-Type", content_type)], Some(len), close);
+        if head_only {
+            return self.answer(r, id, head);
         }
-        let (head_only, close) = (q.head_only, q.close);
-        self.write_head_strs(&mut head, 200, &[("Content-Type", content_type)], Some(len), close);
-        self.req_mut(id)?.out = if head_only {
-            Out::Ready(head)
-        } else {
-            Out::File { head, file, left: len }
-        };
+        self.req_mut(id)?.out = Out::File { head, file, left: len };
         self.advance(r, id)
     }
 
     /// Sends the next piece of the file answering `id` (at the front of its
     /// connection); true when the file is all sent.
     pub(super) fn pump_file(&mut self, r: &mut Reactor, id: RequestId) -> bool {
-        let Some(q) = self.reqs.get_mut(id.slot as usize).filter(|q| q.gen == id.gen) else {
+        let Some(q) = self.reqs.get_mut(id) else {
             return false;
         };
         let conn = q.conn;
@@ -126,7 +150,7 @@ impl Server {
         let close = q.close || q.head.minor == 0;
         q.close = close;
         let length = if q.head_only { Some(0) } else { None };
-        self.write_head_strs(&mut buf, status, headers, length, close);
+        self.write_head(r.now, &mut buf, status, headers, length, close);
         let head_only = self.req_mut(id)?.head_only;
         self.req_mut(id)?.out = Out::Streaming {
             pending: buf,
@@ -185,13 +209,13 @@ impl Server {
     /// ready, in order.
     pub(super) fn flush(&mut self, r: &mut Reactor, h: Handle) -> Result<()> {
         loop {
-            let Some(c) = self.conns.get(&h) else {
+            let Some(c) = self.conns.get(h) else {
                 return Ok(());
             };
             let Some(&id) = c.queue.front() else {
                 return Ok(());
             };
-            let Some(q) = self.reqs.get_mut(id.slot as usize).filter(|q| q.gen == id.gen) else {
+            let Some(q) = self.reqs.get_mut(id) else {
                 return Ok(());
             };
             match &mut q.out {
@@ -238,16 +262,18 @@ impl Server {
     }
 
     /// The response to the request at the front of its connection's queue
-    /// is all written: the request goes, the connection moves on.
-    pub(super) fn finished(&mut self, r: &mut Reactor, id: RequestId) {
-        let Some(q) = self.reqs.try_remove(id.slot as usize) else {
-            return;
+    /// is all written: the request goes, the connection moves on. True
+    /// when the connection has more to do at once: the next answer is
+    /// ready, or input waits to be parsed. Most answers leave nothing: the
+    /// next request waits for its own answer (or there is none).
+    pub(super) fn finished(&mut self, r: &mut Reactor, id: RequestId) -> bool {
+        let Some(q) = self.reqs.remove(id) else {
+            return false;
         };
         let (h, close) = (q.conn, q.close);
-        self.recycle(q.buf);
         let limits = self.limits;
-        let Some(c) = self.conns.get_mut(&h) else {
-            return;
+        let Some(c) = self.conns.get_mut(h) else {
+            return false;
         };
         c.queue.pop_front();
         if close {
@@ -256,52 +282,55 @@ impl Server {
             c.shut = true;
             c.reading = Reading::Closing;
             c.clock = Clock::Linger;
-            c.deadline = crate::now_micros().saturating_add(LINGER_US);
+            c.deadline = r.now.saturating_add(LINGER_US);
             let _ = r.set_send_event(h, false);
             if r.shutdown_write(h).is_err() || c.peer_done {
                 let _ = r.close(h);
                 self.drop_conn(r, h);
             }
-            return;
+            return false;
         }
-        if c.queue.is_empty() {
+        let read_on = c.paused || !c.input.is_empty();
+        let Some(&next) = c.queue.front() else {
             let _ = r.set_send_event(h, false);
             if c.peer_done {
                 let _ = r.close(h);
                 self.drop_conn(r, h);
-                return;
+                return false;
             }
             if matches!(c.reading, Reading::Head) {
-                c.clock = if c.buf.is_empty() { Clock::Idle } else { Clock::Head };
-                let ms = if c.buf.is_empty() { limits.keep_alive_ms } else { limits.head_timeout_ms };
-                c.deadline = crate::now_micros().saturating_add(ms.saturating_mul(1000));
+                c.clock = if c.input.is_empty() { Clock::Idle } else { Clock::Head };
+                let ms = if c.input.is_empty() { limits.keep_alive_ms } else { limits.head_timeout_ms };
+                c.deadline = r.now.saturating_add(ms.saturating_mul(1000));
             }
-        }
+            return read_on;
+        };
+        read_on || self.reqs.get(next).is_some_and(|q| !matches!(q.out, Out::Waiting))
     }
 
     /// Parsing resumes once the pipeline has room (and bytes already read
     /// are parsed without waiting for more).
     pub(super) fn resume(&mut self, r: &mut Reactor, h: Handle) {
         let max = self.limits.max_pipelined;
-        let Some(c) = self.conns.get_mut(&h) else {
+        let Some(c) = self.conns.get_mut(h) else {
             return;
         };
         if c.paused && c.queue.len() < max {
             c.paused = false;
             let _ = r.set_recv_event(h, true);
         }
-        if !c.paused && !c.buf.is_empty() {
+        if !c.paused && !c.input.is_empty() {
             self.parse(r, h);
         }
     }
 
     /// The connection's queue emptied (SEND): more of a streamed response.
     pub(super) fn drained(&mut self, r: &mut Reactor, h: Handle) {
-        let Some(&id) = self.conns.get(&h).and_then(|c| c.queue.front()) else {
+        let Some(&id) = self.conns.get(h).and_then(|c| c.queue.front()) else {
             let _ = r.set_send_event(h, false);
             return;
         };
-        let Some(q) = self.reqs.get(id.slot as usize).filter(|q| q.gen == id.gen) else {
+        let Some(q) = self.reqs.get(id) else {
             return;
         };
         let (file, streaming) = (matches!(q.out, Out::File { .. }), matches!(q.out, Out::Streaming { ended: false, .. }));
@@ -325,38 +354,31 @@ impl Server {
         }
     }
 
-    pub(super) fn write_head(&mut self, buf: &mut Vec<u8>, status: u16, headers: &[(String, String)], length: Option<u64>, close: bool) {
-        let strs: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        self.write_head_strs(buf, status, &strs, length, close);
-    }
-
-    /// Status line and headers: the program's, plus Date, Server,
-    /// Content-Length (or chunked when `length` is None) and Connection.
-    pub(super) fn write_head_strs(&mut self, buf: &mut Vec<u8>, status: u16, headers: &[(&str, &str)], length: Option<u64>, close: bool) {
-        buf.extend_from_slice(b"HTTP/1.1 ");
-        push_num(buf, u64::from(status));
-        buf.push(b' ');
-        buf.extend_from_slice(crate::http::reason(status).as_bytes());
-        buf.extend_from_slice(b"\r\n");
-        if !self.name.is_empty() {
-            buf.extend_from_slice(b"Server: ");
-            buf.extend_from_slice(self.name.as_bytes());
-            buf.extend_from_slice(b"\r\n");
-        }
-        buf.extend_from_slice(b"Date: ");
-        buf.extend_from_slice(self.date.now());
-        buf.extend_from_slice(b"\r\n");
+    /// Status line and headers: the program's, plus Date (as of `now`, the
+    /// round's time), Server, Content-Length (or chunked when `length` is
+    /// None) and Connection.
+    pub(super) fn write_head<N: AsRef<str>, V: AsRef<str>>(
+        &mut self,
+        now: u64,
+        buf: &mut Vec<u8>,
+        status: u16,
+        headers: &[(N, V)],
+        length: Option<u64>,
+        close: bool,
+    ) {
+        self.heads.write_start(now, buf, status);
         for (n, v) in headers {
-            if head::eq_ignore_case(n.as_bytes(), "content-length") || head::eq_ignore_case(n.as_bytes(), "transfer-encoding") {
+            let (n, v) = (n.as_ref().as_bytes(), v.as_ref().as_bytes());
+            if head::eq_ignore_case(n, "content-length") || head::eq_ignore_case(n, "transfer-encoding") {
                 continue; // the server frames the body itself
             }
-            buf.extend_from_slice(n.as_bytes());
+            buf.extend_from_slice(n);
             buf.extend_from_slice(b": ");
-            buf.extend_from_slice(v.as_bytes());
+            buf.extend_from_slice(v);
             buf.extend_from_slice(b"\r\n");
         }
         match length {
-            Some(n) if !(100..200).contains(&status) && status != 204 && status != 304 => {
+            Some(n) if has_length(status) => {
                 buf.extend_from_slice(b"Content-Length: ");
                 push_num(buf, n);
                 buf.extend_from_slice(b"\r\n");
@@ -372,16 +394,7 @@ impl Server {
     }
 }
 
-fn push_num(buf: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&digits[i..]);
+/// Whether a response of `status` says its length (1xx, 204 and 304 do not).
+fn has_length(status: u16) -> bool {
+    !(100..200).contains(&status) && status != 204 && status != 304
 }

@@ -8,31 +8,9 @@
 //!     heap live_bytes B allocs A channels C
 //!
 //!     idle_heap IP:PORT BODY_FILE
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
-
 use mnet::{Event, Kind, Reactor};
-
-struct Counting;
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-static ALLOCS: AtomicIsize = AtomicIsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        LIVE.fetch_add(l.size() as isize, Relaxed);
-        ALLOCS.fetch_add(1, Relaxed);
-        System.alloc(l)
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size() as isize, Relaxed);
-        ALLOCS.fetch_sub(1, Relaxed);
-        System.dealloc(p, l)
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        LIVE.fetch_add(new as isize - l.size() as isize, Relaxed);
-        System.realloc(p, l, new)
-    }
-}
+use mnet_bench::counting::{live_allocs, live_bytes, Counting};
+use mnet_bench::heads_ended;
 
 #[global_allocator]
 static A: Counting = Counting;
@@ -59,16 +37,8 @@ fn main() {
                 Event::Recv => {
                     let n = r.recv(m.chann, &mut buf).unwrap_or(0);
                     let mut matched = m.opaque as usize;
-                    for &b in &buf[..n] {
-                        if b == b"\r\n\r\n"[matched] {
-                            matched += 1;
-                            if matched == 4 {
-                                matched = 0;
-                                let _ = r.send(m.chann, &resp);
-                            }
-                        } else {
-                            matched = usize::from(b == b'\r');
-                        }
+                    for _ in 0..heads_ended(&mut matched, &buf[..n]) {
+                        let _ = r.send(m.chann, &resp);
                     }
                     let _ = r.set_opaque(m.chann, matched as u64);
                 }
@@ -76,7 +46,7 @@ fn main() {
                     let _ = r.close(m.chann);
                 }
                 Event::Timer => {
-                    let now = (LIVE.load(Relaxed), ALLOCS.load(Relaxed), r.count());
+                    let now = (live_bytes(), live_allocs(), r.count());
                     if now != last {
                         println!("heap live_bytes {} allocs {} channels {}", now.0, now.1, now.2);
                         last = now;

@@ -1,0 +1,146 @@
+//! The server's own paths under pipelining: a connection's input moved and
+//! grown across reads, the pipeline limit pausing and resuming reading,
+//! and answers given out of order going out in order. A client thread on a
+//! loopback socket; the server's rounds on the test's thread.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::{Event, Server};
+use crate::http::Limits;
+use crate::Reactor;
+
+/// Sends `req` (in pieces of `piece` bytes, each after a short pause when
+/// `piece` is small), reads until `want` responses came, and returns their
+/// bodies, while the server answers `/n/:i` with `i` (in reverse order
+/// within a round when `reverse`).
+fn serve(limits: Limits, req: Vec<u8>, piece: usize, want: usize, reverse: bool) -> Vec<String> {
+    let mut r = Reactor::new().unwrap();
+    let mut http = Server::new(limits);
+    let n = http.route(Some("GET"), "/n/:i").unwrap();
+    let l = http.listen(&mut r, "127.0.0.1:0").unwrap();
+    let addr = r.local_addr(l).unwrap();
+    let (done, bodies) = mpsc::channel();
+    let client = thread::spawn(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let mut reader = s.try_clone().unwrap();
+        let writer = thread::spawn(move || {
+            for chunk in req.chunks(piece) {
+                s.write_all(chunk).unwrap();
+                if piece < 16 {
+                    thread::sleep(Duration::from_micros(200));
+                }
+            }
+        });
+        let mut got = Vec::new();
+        let mut b = [0u8; 65536];
+        while split(&got).len() < want {
+            let k = reader.read(&mut b).unwrap();
+            assert!(k > 0, "the server closed after {} responses", split(&got).len());
+            got.extend_from_slice(&b[..k]);
+        }
+        writer.join().unwrap();
+        done.send(split(&got)).unwrap();
+    });
+    let end = Instant::now() + Duration::from_secs(20);
+    let mut ids = Vec::new();
+    loop {
+        assert!(Instant::now() < end, "timed out");
+        r.poll(10).unwrap();
+        while let Some(m) = r.next() {
+            http.handle(&mut r, m);
+            while let Some(ev) = http.next_event() {
+                if let Event::Request(id) = ev {
+                    ids.push(id);
+                }
+            }
+            if reverse {
+                ids.reverse();
+            }
+            for id in ids.drain(..) {
+                let q = http.request(id).unwrap();
+                assert_eq!(q.route(), n);
+                let body = q.param("i").unwrap().to_owned();
+                http.respond_bytes(&mut r, id, 200, "text/plain", body.as_bytes()).unwrap();
+            }
+        }
+        if let Ok(bodies) = bodies.try_recv() {
+            client.join().unwrap();
+            return bodies;
+        }
+    }
+}
+
+/// The bodies of the complete responses in `got`.
+fn split(got: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(got);
+    let mut bodies = Vec::new();
+    let mut rest = &text[..];
+    while let Some(head_end) = rest.find("\r\n\r\n") {
+        let head = &rest[..head_end];
+        assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+        let len: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .expect("a length")
+            .parse()
+            .unwrap();
+        let body_start = head_end + 4;
+        if rest.len() < body_start + len {
+            break;
+        }
+        bodies.push(rest[body_start..body_start + len].to_owned());
+        rest = &rest[body_start + len..];
+    }
+    bodies
+}
+
+fn requests(n: usize, pad: usize) -> Vec<u8> {
+    let mut req = Vec::new();
+    for i in 0..n {
+        let x = "x".repeat(pad + i % 7);
+        req.extend_from_slice(format!("GET /n/{i} HTTP/1.1\r\nHost: a\r\nX-Pad: {x}\r\n\r\n").as_bytes());
+    }
+    req
+}
+
+fn numbers(n: usize) -> Vec<String> {
+    (0..n).map(|i| i.to_string()).collect()
+}
+
+#[test]
+fn a_pipeline_deeper_than_the_limit_pauses_reading_then_is_answered_in_order() {
+    let limits = Limits {
+        max_pipelined: 4,
+        ..Limits::default()
+    };
+    assert_eq!(serve(limits, requests(50, 10), usize::MAX, 50, false), numbers(50));
+}
+
+#[test]
+fn heads_cut_anywhere_across_reads_are_read_whole() {
+    for piece in [1, 7, 100] {
+        assert_eq!(serve(Limits::default(), requests(6, 3), piece, 6, false), numbers(6), "pieces of {piece}");
+    }
+}
+
+#[test]
+fn a_burst_larger_than_the_read_buffer_is_answered_in_order() {
+    // ~600 KiB of heads from 0 to 2,000 bytes each: heads cross every
+    // 16 KiB read, the unparsed rest moves to the front of the buffer.
+    let mut req = Vec::new();
+    for i in 0..600 {
+        let x = "x".repeat(i * 37 % 2000);
+        req.extend_from_slice(format!("GET /n/{i} HTTP/1.1\r\nHost: a\r\nX-Pad: {x}\r\n\r\n").as_bytes());
+    }
+    assert_eq!(serve(Limits::default(), req, usize::MAX, 600, false), numbers(600));
+}
+
+#[test]
+fn answers_given_out_of_order_go_out_in_request_order() {
+    assert_eq!(serve(Limits::default(), requests(40, 0), usize::MAX, 40, true), numbers(40));
+}
