@@ -23,14 +23,27 @@ struct TlsAccess {
 };
 
 namespace http {
+class Server;
 // Hands pollEvent's HTTP messages (src/ffi/http.rs) to mnet/http.hpp's
 // objects; event numbers as there.
 struct HttpAccess {
     static const int32_t kRequest = 101, kDrain = 102, kAborted = 103, kResponse = 111, kFailed = 112;
-    static bool isHttp(int32_t event) { return event > 100; }
+    static bool isHttp(int32_t event) { return event > 100 && event < 120; }
     static void deliver(int32_t event, uint64_t id, uint64_t object, uint64_t opaque);
+    // The bridge's number of a server (for a WebSocket upgrade).
+    static uint64_t id(const Server &server);
 };
 }  // namespace http
+
+namespace ws {
+// Hands pollEvent's WebSocket messages (src/ffi/ws.rs) to mnet/ws.hpp's
+// endpoints; event numbers as there.
+struct WsAccess {
+    static const int32_t kOpen = 121, kMessage = 122, kPing = 123, kPong = 124, kDrain = 125, kClose = 126;
+    static bool isWs(int32_t event) { return event >= kOpen && event <= kClose; }
+    static void deliver(int32_t event, uint64_t conn, uint64_t object, uint64_t opaque);
+};
+}  // namespace ws
 
 // The bridge's last error as a std::string.
 std::string bridgeError();

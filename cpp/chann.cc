@@ -408,6 +408,10 @@ int ChannDispatcher::pollEvent(int milliseconds) {
     }
     ffi::Message m{};
     while (ffi::next(m)) {
+        if (ws::WsAccess::isWs(m.event)) {
+            ws::WsAccess::deliver(m.event, m.chann, m.accepted, m.opaque);
+            continue;
+        }
         if (http::HttpAccess::isHttp(m.event)) {
             http::HttpAccess::deliver(m.event, m.chann, m.accepted, m.opaque);
             continue;

@@ -224,6 +224,8 @@ void Client::cancel(uint64_t id) {
 
 int64_t Client::pending() const { return static_cast<int64_t>(m_callbacks.size()); }
 
+uint64_t HttpAccess::id(const Server &server) { return server.m_id; }
+
 // ---- events -----------------------------------------------------------------------
 
 void HttpAccess::deliver(int32_t event, uint64_t id, uint64_t object, uint64_t opaque) {

@@ -15,7 +15,7 @@ if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $cargo_fuzz_version" ]
     echo "fuzz: installing cargo-fuzz $cargo_fuzz_version" >&2
     cargo install cargo-fuzz --version "$cargo_fuzz_version" --locked --quiet
 fi
-for target in addr request_counter http_request; do
+for target in addr request_counter http_request ws_frames; do
     dict=()
     [ -f "$target.dict" ] && dict=("-dict=$target.dict")
     echo "== fuzz $target for ${secs}s"

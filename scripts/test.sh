@@ -2,6 +2,8 @@
 # The whole test suite, as CI runs it:
 #   1. the Rust tests (cargo test, debug assertions on), with the Python
 #      protocol clients (h11, websockets, kosoku) in a venv (scripts/pyenv.sh);
+#      403 of Autobahn's 517 WebSocket cases among them (tests/ws_autobahn.rs,
+#      about 3 minutes; bench/ws_autobahn.sh runs all 517);
 #   2. the C, C++ and Lua tests (CTest: tests/c, tests/cpp, tests/lua, the
 #      Lua ones under LuaJIT and Lua 5.4, label lua), built with CMake in
 #      build/, then the Lua install routes (tests/lua/install_check.sh:

@@ -93,6 +93,7 @@ mod local;
 mod logging;
 mod net;
 mod tls;
+pub mod ws;
 
 /// The reactor's deadline structures, for `bench/rust`'s `deadline_bench`
 /// (feature `internals`); not part of the API.

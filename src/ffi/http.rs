@@ -67,6 +67,22 @@ fn server<T>(id: u64, f: impl FnOnce(&mut Server, &mut Reactor) -> crate::Result
     })
 }
 
+/// Runs `f` with server `id` and the reactor (for ffi/ws.rs: an upgrade).
+pub(super) fn with_server<T>(id: u64, f: impl FnOnce(&mut Server, &mut Reactor) -> crate::Result<T>) -> Outcome<T> {
+    server(id, f)
+}
+
+/// Runs `f` with request `req` of server `id` (for ffi/ws.rs).
+pub(super) fn with_request<T>(id: u64, req: u64, f: impl FnOnce(&crate::http::Request<'_>) -> Outcome<T>) -> Outcome<T> {
+    reg(|reg| {
+        let (srv, _) = reg.servers.get(&id).ok_or_else(|| Failure(NO_SERVER.into()))?;
+        let q = srv
+            .request(RequestId::from_raw(req))
+            .ok_or_else(|| Failure::from(Error::InvalidArgument("stale HTTP request (answered already, or its client went away)")))?;
+        f(&q)
+    })
+}
+
 fn client<T>(id: u64, f: impl FnOnce(&mut Client, &mut Reactor) -> crate::Result<T>) -> Outcome<T> {
     reg(|reg| {
         let (c, _) = reg.clients.get_mut(&id).ok_or_else(|| Failure(NO_CLIENT.into()))?;

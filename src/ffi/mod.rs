@@ -203,13 +203,63 @@ mod bridge {
         fn http_client_pending(id: u64) -> i64;
         fn http_client_take(id: u64, fetch: u64, out: &mut HttpResponseData) -> i32;
     }
+
+    /// The options of a WebSocket endpoint (`mnet::ws::Options`).
+    struct WsOptions {
+        max_frame: u64,
+        max_message: u64,
+        max_queue: u64,
+        fragment_size: u64,
+        ping_interval_ms: u64,
+        pong_timeout_ms: u64,
+        idle_timeout_ms: u64,
+        close_timeout_ms: u64,
+        handshake_timeout_ms: u64,
+        deflate: bool,
+        deflate_level: u32,
+        deflate_threshold: u64,
+        own_no_context_takeover: bool,
+        peer_no_context_takeover: bool,
+        own_max_window_bits: u8,
+        peer_max_window_bits: u8,
+    }
+
+    /// The data of a WebSocket event, as the C++ face takes it.
+    struct WsEventData {
+        text: bool,
+        /// A message's payload, or a ping's or pong's.
+        data: Vec<u8>,
+        /// A close's code and reason.
+        code: u16,
+        reason: String,
+    }
+
+    // WebSocket endpoints: bodies in ffi/ws.rs.
+    extern "Rust" {
+        fn ws_new(options: &WsOptions, opaque: u64) -> u64;
+        fn ws_free(id: u64);
+        fn ws_set_tls(id: u64, tls: u64) -> i32;
+        fn ws_offered_protocols(http: u64, req: u64, out: &mut Vec<String>) -> i32;
+        fn ws_accept(id: u64, http: u64, req: u64, protocol: &[u8]) -> u64;
+        fn ws_connect(id: u64, url: &[u8], protocols: &[String], headers: &[HttpHeader]) -> u64;
+        fn ws_send(id: u64, conn: u64, text: bool, data: &[u8]) -> i32;
+        fn ws_ping(id: u64, conn: u64, data: &[u8]) -> i32;
+        fn ws_close(id: u64, conn: u64, code: u16, reason: &[u8]) -> i32;
+        fn ws_queued(id: u64, conn: u64) -> i64;
+        fn ws_protocol(id: u64, conn: u64) -> String;
+        fn ws_compressed(id: u64, conn: u64) -> bool;
+        fn ws_connections(id: u64) -> i64;
+        fn ws_take(id: u64, conn: u64, out: &mut WsEventData) -> i32;
+    }
 }
 
 mod http;
 mod services;
+mod ws;
 use crate::local::{self, with, with_faces, with_id, with_owner, Outcome};
 use http::*;
 use services::*;
+use ws::*;
 
 use bridge::{Addr, Message};
 
@@ -427,13 +477,14 @@ fn poll(timeout_ms: i32) -> i32 {
     })
 }
 
-/// The next message for the C++ face: an HTTP object's event first (see
-/// ffi/http.rs), else the reactor's next message that no HTTP object keeps.
+/// The next message for the C++ face: an HTTP object's or a WebSocket
+/// endpoint's event first (see ffi/http.rs, ffi/ws.rs), else the
+/// reactor's next message that none of them keeps.
 fn next(msg: &mut Message) -> bool {
     guard(false, || {
         with_faces(|r, faces| {
             loop {
-                if let Some((event, id, object, opaque)) = http::next_event() {
+                if let Some((event, id, object, opaque)) = http::next_event().or_else(ws::next_event) {
                     *msg = Message {
                         event,
                         chann: id,
@@ -446,7 +497,7 @@ fn next(msg: &mut Message) -> bool {
                 let Some(m) = faces.next_cxx(r) else {
                     return Ok(false);
                 };
-                let Some(m) = http::take(r, m) else {
+                let Some(m) = http::take(r, m).and_then(|m| ws::take(r, m)) else {
                     continue;
                 };
                 msg.event = m.event as i32;

@@ -71,9 +71,11 @@ use std::borrow::Cow;
 use std::net::SocketAddr;
 
 pub use client::{Client, ClientEvent, ClientOptions, ClientResponse, FetchId};
+/// URLs as the HTTP client reads them (the WebSocket client reuses them).
+pub(crate) use client::url;
 pub use head::Reject;
 pub use route::RouteId;
-pub use server::{Event, RequestId, Server};
+pub use server::{Event, RequestId, Server, Upgraded};
 
 use head::Head;
 use route::{Params, Router};

@@ -148,3 +148,4 @@ pub mod certs;
 pub mod dns;
 pub mod peer;
 pub mod web;
+pub mod ws;

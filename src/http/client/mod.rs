@@ -35,7 +35,7 @@
 //! a new connection when its method is idempotent.
 
 mod response;
-mod url;
+pub(crate) mod url;
 
 use std::collections::{HashMap, VecDeque};
 

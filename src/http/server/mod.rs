@@ -15,6 +15,7 @@ mod read;
 mod reqs;
 #[cfg(test)]
 mod tests;
+mod upgrade;
 mod write;
 
 use std::collections::VecDeque;
@@ -31,6 +32,8 @@ use super::head::{self, Framing, Head, HeadLimits, Headers, Parsed, Reject};
 use super::route::{RouteId, Router};
 use super::{Limits, Request, Response};
 use crate::{Error, Event as ChannEvent, Handle, Kind, Msg, Reactor, Result, TlsConfig};
+
+pub use upgrade::Upgraded;
 
 /// Names a request the server handed out; stale once its response is
 /// complete or its client went away (then calls with it fail).

@@ -72,7 +72,7 @@ impl Server {
                         self.headers = head.headers;
                         return self.refuse(r, h, Reject { status: 413, why: "body larger than the limit" });
                     }
-                    let (framing, expect) = (head.framing, head.expect_continue);
+                    let (framing, expect, upgrade) = (head.framing, head.expect_continue, head.upgrade);
                     let close = !head.keep_alive || self.stopping;
                     let id = take_in(&mut self.reqs, &self.router, &mut self.headers, c, h, head, close);
                     let body = match framing {
@@ -80,6 +80,13 @@ impl Server {
                             c.reading = if close { Reading::Closing } else { Reading::Head };
                             c.clock = Clock::Busy;
                             self.events.push_back(Event::Request(id));
+                            if upgrade {
+                                // What follows may be another protocol's
+                                // (upgrade.rs): parsing waits for the
+                                // answer, as for a full pipeline.
+                                c.paused = true;
+                                let _ = r.set_recv_event(h, false);
+                            }
                             continue;
                         }
                         Framing::Length(n) => Body::Length(n),
