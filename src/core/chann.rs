@@ -518,15 +518,23 @@ impl Chann {
             let Some(Sock::Stream(s)) = &self.sock else {
                 return Ok(());
             };
-            let mut iov = [IoSlice::new(&[]); MAX_IOV];
-            let k = self.sendq.iovecs(&mut iov);
-            let (r, total) = match self.ext.as_mut().and_then(|x| x.io.as_mut()) {
-                Some(hook) => {
-                    let r = hook.send(s.as_raw_fd(), &iov[0]);
-                    let total = hook_offered(&r, iov[0].len());
-                    (r, total)
+            let hook = self.ext.as_mut().and_then(|x| x.io.as_mut());
+            let (r, total) = match (hook, self.sendq.single()) {
+                // One chunk (the usual case): a plain `send`, which costs
+                // the kernel less than `sendmsg` and builds no iovec array.
+                (None, Some(buf)) => (socket::send(s, buf), buf.len()),
+                (hook, _) => {
+                    let mut iov = [IoSlice::new(&[]); MAX_IOV];
+                    let k = self.sendq.iovecs(&mut iov);
+                    match hook {
+                        Some(hook) => {
+                            let r = hook.send(s.as_raw_fd(), &iov[0]);
+                            let total = hook_offered(&r, iov[0].len());
+                            (r, total)
+                        }
+                        None => (socket::sendv(s, &iov[..k]), iov[..k].iter().map(|b| b.len()).sum()),
+                    }
                 }
-                None => (socket::sendv(s, &iov[..k]), iov[..k].iter().map(|b| b.len()).sum()),
             };
             match self.wrote(r, total)? {
                 Wrote::All(n) => self.sendq.consume(n),

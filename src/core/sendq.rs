@@ -120,6 +120,15 @@ impl SendQueue {
         });
     }
 
+    /// The queued stream bytes when they are one chunk (the usual case: a
+    /// round's sends merge into the tail chunk), for a plain `send`.
+    pub fn single(&self) -> Option<&[u8]> {
+        match self.chunks.len() {
+            1 => self.chunks.front().map(|c| &c.buf[c.off..]),
+            _ => None,
+        }
+    }
+
     /// Fills `out` with the queued stream bytes, oldest first; returns how
     /// many slices were filled.
     pub fn iovecs<'a>(&'a self, out: &mut [IoSlice<'a>]) -> usize {
