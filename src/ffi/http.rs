@@ -1,20 +1,17 @@
 //! The HTTP layer for the C++ face (`include/mnet/http.hpp`): servers and
-//! clients of this thread, kept here by a process-unique number that the
-//! C++ object carries.
+//! clients of this thread in a registry (ffi/objects.rs), under the number
+//! the C++ object carries.
 //!
-//! Their channels live on the thread's reactor like any other; `next`
-//! (mod.rs) offers each message to [`take`] first, which keeps those of an
-//! HTTP server's or client's channels, and hands out their events before
-//! the reactor's next message ([`next_event`]), as messages with the event
+//! `next` (mod.rs) offers each message to the registry first, which keeps
+//! those of an HTTP server's or client's channels, and hands out their
+//! events before the reactor's next message, as messages with the event
 //! numbers below, `opaque` the C++ object, `chann` the request's id and
-//! `accepted` the server's or client's number. Nothing here is reached by
-//! a program without HTTP objects but one flag test per message.
+//! `accepted` the server's or client's number.
 
-use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::bridge::{Addr, HttpClientOptions, HttpHeader, HttpLimits, HttpRequestData, HttpResponseData};
+use super::objects::{self, FaceMsg, Layer, Local};
 use super::{guard, len_i64, text, to_ffi};
 use crate::http::{Client, ClientEvent, ClientOptions, Event, FetchId, Limits, RequestId, Response, RouteId, Server};
 use crate::local::{with, Failure, Outcome};
@@ -27,33 +24,57 @@ pub(crate) const EV_ABORTED: i32 = 103;
 pub(crate) const EV_RESPONSE: i32 = 111;
 pub(crate) const EV_FAILED: i32 = 112;
 
-/// One HTTP message for the C++ face: (event, id, object number, opaque).
-pub(crate) type HttpMsg = (i32, u64, u64, u64);
-
 #[derive(Default)]
-struct Registry {
+pub(super) struct Registry {
     servers: HashMap<u64, (Server, u64)>,
     clients: HashMap<u64, (Client, u64)>,
     /// The client event handed out last, until the C++ face takes it.
     taken: Option<(u64, ClientEvent)>,
 }
 
-thread_local! {
-    static REG: RefCell<Registry> = RefCell::new(Registry::default());
-    /// Whether this thread has any HTTP object (the fast path's test).
-    static ANY: Cell<bool> = const { Cell::new(false) };
+impl Layer for Registry {
+    const REENTERED: &'static str = "mnet HTTP called re-entrantly on this thread";
+
+    fn offer(&mut self, r: &mut Reactor, mut m: Msg) -> Option<Msg> {
+        for (srv, _) in self.servers.values_mut() {
+            m = srv.handle(r, m)?;
+        }
+        for (c, _) in self.clients.values_mut() {
+            m = c.handle(r, m)?;
+        }
+        Some(m)
+    }
+
+    fn event(&mut self) -> Option<FaceMsg> {
+        for (&id, (srv, opaque)) in self.servers.iter_mut() {
+            if let Some(ev) = srv.next_event() {
+                let (code, rid) = match ev {
+                    Event::Request(q) => (EV_REQUEST, q),
+                    Event::Drain(q) => (EV_DRAIN, q),
+                    Event::Aborted(q) => (EV_ABORTED, q),
+                };
+                return Some((code, rid.to_raw(), id, *opaque));
+            }
+        }
+        let (id, opaque, ev) = self
+            .clients
+            .iter_mut()
+            .find_map(|(&id, (c, opaque))| c.next_event().map(|ev| (id, *opaque, ev)))?;
+        let (code, fid) = match &ev {
+            ClientEvent::Response(f, _) => (EV_RESPONSE, *f),
+            ClientEvent::Failed(f, _) => (EV_FAILED, *f),
+        };
+        self.taken = Some((id, ev));
+        Some((code, fid.to_raw(), id, opaque))
+    }
 }
 
-/// Numbers of HTTP objects: process-unique, so one used on another thread
-/// names nothing there.
-static NEXT: AtomicU64 = AtomicU64::new(1);
+thread_local! {
+    pub(super) static REG: Local<Registry> = Local::new();
+}
 
 fn reg<T>(f: impl FnOnce(&mut Registry) -> Outcome<T>) -> Outcome<T> {
-    REG.try_with(|cell| match cell.try_borrow_mut() {
-        Ok(mut reg) => f(&mut reg),
-        Err(_) => Err(Failure::from(Error::InvalidArgument("mnet HTTP called re-entrantly on this thread"))),
-    })
-    .unwrap_or_else(|_| Err(Failure("mnet: this thread's event loop is gone (the thread is exiting)".into())))
+    objects::registry(&REG, f)
 }
 
 const NO_SERVER: &str = "no such HTTP server on this thread (deleted, or made on another thread)";
@@ -90,61 +111,6 @@ fn client<T>(id: u64, f: impl FnOnce(&mut Client, &mut Reactor) -> crate::Result
     })
 }
 
-/// Offers `m` to this thread's HTTP servers and clients: `None` when one
-/// took it.
-pub(crate) fn take(r: &mut Reactor, m: Msg) -> Option<Msg> {
-    if !ANY.with(Cell::get) {
-        return Some(m);
-    }
-    REG.with(|cell| {
-        let Ok(mut reg) = cell.try_borrow_mut() else {
-            return Some(m);
-        };
-        let mut m = m;
-        for (srv, _) in reg.servers.values_mut() {
-            m = srv.handle(r, m)?;
-        }
-        for (c, _) in reg.clients.values_mut() {
-            m = c.handle(r, m)?;
-        }
-        Some(m)
-    })
-}
-
-/// The next event of this thread's HTTP objects, if any has one.
-pub(crate) fn next_event() -> Option<HttpMsg> {
-    if !ANY.with(Cell::get) {
-        return None;
-    }
-    REG.with(|cell| {
-        let mut reg = cell.try_borrow_mut().ok()?;
-        for (&id, (srv, opaque)) in reg.servers.iter_mut() {
-            if let Some(ev) = srv.next_event() {
-                let (code, rid) = match ev {
-                    Event::Request(q) => (EV_REQUEST, q),
-                    Event::Drain(q) => (EV_DRAIN, q),
-                    Event::Aborted(q) => (EV_ABORTED, q),
-                };
-                return Some((code, rid.to_raw(), id, *opaque));
-            }
-        }
-        let mut found = None;
-        for (&id, (c, opaque)) in reg.clients.iter_mut() {
-            if let Some(ev) = c.next_event() {
-                found = Some((id, *opaque, ev));
-                break;
-            }
-        }
-        let (id, opaque, ev) = found?;
-        let (code, fid) = match &ev {
-            ClientEvent::Response(f, _) => (EV_RESPONSE, *f),
-            ClientEvent::Failed(f, _) => (EV_FAILED, *f),
-        };
-        reg.taken = Some((id, ev));
-        Some((code, fid.to_raw(), id, opaque))
-    })
-}
-
 fn count(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }
@@ -175,14 +141,9 @@ pub(crate) fn http_server_new(l: &HttpLimits, opaque: u64) -> u64 {
             keep_alive_ms: l.keep_alive_ms,
             max_pipelined: count(l.max_pipelined).max(1),
         };
-        with(|_| Ok(()))?; // the thread's loop exists (or says why not)
-        let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        reg(|reg| {
+        objects::add(&REG, |reg, id| {
             reg.servers.insert(id, (Server::new(limits), opaque));
-            Ok(())
-        })?;
-        ANY.with(|a| a.set(true));
-        Ok(id)
+        })
     })
 }
 
@@ -351,14 +312,9 @@ pub(crate) fn http_client_new(o: &HttpClientOptions, opaque: u64) -> u64 {
             idle_timeout_ms: o.idle_timeout_ms,
             max_per_origin: count(o.max_per_origin).max(1),
         };
-        with(|_| Ok(()))?;
-        let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        reg(|reg| {
+        objects::add(&REG, |reg, id| {
             reg.clients.insert(id, (Client::new(opts), opaque));
-            Ok(())
-        })?;
-        ANY.with(|a| a.set(true));
-        Ok(id)
+        })
     })
 }
 

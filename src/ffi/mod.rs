@@ -254,6 +254,7 @@ mod bridge {
 }
 
 mod http;
+mod objects;
 mod services;
 mod ws;
 use crate::local::{self, with, with_faces, with_id, with_owner, Outcome};
@@ -484,7 +485,7 @@ fn next(msg: &mut Message) -> bool {
     guard(false, || {
         with_faces(|r, faces| {
             loop {
-                if let Some((event, id, object, opaque)) = http::next_event().or_else(ws::next_event) {
+                if let Some((event, id, object, opaque)) = objects::next_event(&http::REG).or_else(|| objects::next_event(&ws::REG)) {
                     *msg = Message {
                         event,
                         chann: id,
@@ -497,7 +498,7 @@ fn next(msg: &mut Message) -> bool {
                 let Some(m) = faces.next_cxx(r) else {
                     return Ok(false);
                 };
-                let Some(m) = http::take(r, m).and_then(|m| ws::take(r, m)) else {
+                let Some(m) = objects::take(&http::REG, r, m).and_then(|m| objects::take(&ws::REG, r, m)) else {
                     continue;
                 };
                 msg.event = m.event as i32;

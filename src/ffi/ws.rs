@@ -1,19 +1,18 @@
 //! The WebSocket layer for the C++ face (`include/mnet/ws.hpp`): endpoints
-//! of this thread, kept here by a process-unique number that the C++
-//! object carries, as ffi/http.rs keeps HTTP objects.
+//! of this thread in a registry (ffi/objects.rs), under the number the C++
+//! object carries.
 //!
-//! `next` (mod.rs) offers each message to [`take`] after the HTTP objects,
-//! and hands out the endpoints' events as messages with the event numbers
-//! below, `chann` the connection's handle, `accepted` the endpoint's number
-//! and `opaque` the C++ object; the event's data (a message, a ping's
-//! payload, a close's code and reason) waits here until the C++ face takes
-//! it ([`ws_take`]).
+//! `next` (mod.rs) offers each message to the registry after the HTTP
+//! objects, and hands out the endpoints' events as messages with the event
+//! numbers below, `chann` the connection's handle, `accepted` the
+//! endpoint's number and `opaque` the C++ object; the event's data (a
+//! message, a ping's payload, a close's code and reason) waits here until
+//! the C++ face takes it ([`ws_take`]).
 
-use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::bridge::{HttpHeader, WsEventData, WsOptions};
+use super::objects::{self, FaceMsg, Layer, Local};
 use super::{guard, len_i64, text};
 use crate::local::{with, Failure, Outcome};
 use crate::ws::{DeflateOptions, Endpoint, Event, Options};
@@ -27,68 +26,25 @@ pub(crate) const EV_PONG: i32 = 124;
 pub(crate) const EV_DRAIN: i32 = 125;
 pub(crate) const EV_CLOSE: i32 = 126;
 
-/// One WebSocket message for the C++ face: (event, connection, endpoint
-/// number, opaque).
-pub(crate) type WsMsg = (i32, u64, u64, u64);
-
 #[derive(Default)]
-struct Registry {
+pub(super) struct Registry {
     endpoints: HashMap<u64, (Endpoint, u64)>,
     /// The event handed out last, until the C++ face takes it.
     taken: Option<(u64, Event)>,
 }
 
-thread_local! {
-    static REG: RefCell<Registry> = RefCell::new(Registry::default());
-    /// Whether this thread has any endpoint (the fast path's test).
-    static ANY: Cell<bool> = const { Cell::new(false) };
-}
+impl Layer for Registry {
+    const REENTERED: &'static str = "mnet WebSocket called re-entrantly on this thread";
 
-static NEXT: AtomicU64 = AtomicU64::new(1);
-
-const NO_ENDPOINT: &str = "no such WebSocket endpoint on this thread (deleted, or made on another thread)";
-
-fn reg<T>(f: impl FnOnce(&mut Registry) -> Outcome<T>) -> Outcome<T> {
-    REG.try_with(|cell| match cell.try_borrow_mut() {
-        Ok(mut reg) => f(&mut reg),
-        Err(_) => Err(Failure::from(Error::InvalidArgument("mnet WebSocket called re-entrantly on this thread"))),
-    })
-    .unwrap_or_else(|_| Err(Failure("mnet: this thread's event loop is gone (the thread is exiting)".into())))
-}
-
-/// Runs `f` with endpoint `id` and the reactor.
-fn endpoint<T>(id: u64, f: impl FnOnce(&mut Endpoint, &mut Reactor) -> crate::Result<T>) -> Outcome<T> {
-    reg(|reg| {
-        let (ep, _) = reg.endpoints.get_mut(&id).ok_or_else(|| Failure(NO_ENDPOINT.into()))?;
-        with(|r| f(ep, r))
-    })
-}
-
-/// Offers `m` to this thread's endpoints: `None` when one took it.
-pub(crate) fn take(r: &mut Reactor, m: Msg) -> Option<Msg> {
-    if !ANY.with(Cell::get) {
-        return Some(m);
-    }
-    REG.with(|cell| {
-        let Ok(mut reg) = cell.try_borrow_mut() else {
-            return Some(m);
-        };
-        let mut m = m;
-        for (ep, _) in reg.endpoints.values_mut() {
+    fn offer(&mut self, r: &mut Reactor, mut m: Msg) -> Option<Msg> {
+        for (ep, _) in self.endpoints.values_mut() {
             m = ep.handle(r, m)?;
         }
         Some(m)
-    })
-}
-
-/// The next event of this thread's endpoints, if any has one.
-pub(crate) fn next_event() -> Option<WsMsg> {
-    if !ANY.with(Cell::get) {
-        return None;
     }
-    REG.with(|cell| {
-        let mut reg = cell.try_borrow_mut().ok()?;
-        let (id, opaque, ev) = reg
+
+    fn event(&mut self) -> Option<FaceMsg> {
+        let (id, opaque, ev) = self
             .endpoints
             .iter_mut()
             .find_map(|(&id, (ep, opaque))| ep.next_event().map(|ev| (id, *opaque, ev)))?;
@@ -100,8 +56,26 @@ pub(crate) fn next_event() -> Option<WsMsg> {
             Event::Drain(h) => (EV_DRAIN, *h),
             Event::Close { id, .. } => (EV_CLOSE, *id),
         };
-        reg.taken = Some((id, ev));
+        self.taken = Some((id, ev));
         Some((code, conn.to_raw(), id, opaque))
+    }
+}
+
+thread_local! {
+    pub(super) static REG: Local<Registry> = Local::new();
+}
+
+const NO_ENDPOINT: &str = "no such WebSocket endpoint on this thread (deleted, or made on another thread)";
+
+fn reg<T>(f: impl FnOnce(&mut Registry) -> Outcome<T>) -> Outcome<T> {
+    objects::registry(&REG, f)
+}
+
+/// Runs `f` with endpoint `id` and the reactor.
+fn endpoint<T>(id: u64, f: impl FnOnce(&mut Endpoint, &mut Reactor) -> crate::Result<T>) -> Outcome<T> {
+    reg(|reg| {
+        let (ep, _) = reg.endpoints.get_mut(&id).ok_or_else(|| Failure(NO_ENDPOINT.into()))?;
+        with(|r| f(ep, r))
     })
 }
 
@@ -139,14 +113,9 @@ pub(crate) fn ws_new(o: &WsOptions, opaque: u64) -> u64 {
                 peer_max_window_bits: bits(o.peer_max_window_bits)?,
             },
         };
-        with(|_| Ok(()))?;
-        let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        reg(|reg| {
+        objects::add(&REG, |reg, id| {
             reg.endpoints.insert(id, (Endpoint::new(opts), opaque));
-            Ok(())
-        })?;
-        ANY.with(|a| a.set(true));
-        Ok(id)
+        })
     })
 }
 
