@@ -24,6 +24,9 @@ OUT=$HERE/out/profile
 mkdir -p "$OUT" "$HERE/results"
 command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
 
+# top FILE N: the first N lines of callgrind_annotate's table (read whole:
+# `sed | head` under pipefail failed on large tables once head closed).
+top() { awk '/^Ir .*file:function/ {on = 1} on && n++ < '"$2" "$1"; }
 SPID=
 trap '[ -z "$SPID" ] || { kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; }' EXIT
 for load in $LOADS; do
@@ -62,10 +65,10 @@ for load in $LOADS; do
     echo "# Ir = instructions executed in user space (the kernel is not counted); sysCount = system calls;"
     echo "# sysCpuTime = CPU ns inside system calls (from --collect-systime)"
     echo "## exclusive (self) cost, top 25"
-    sed -n '/^Ir .*file:function/,$p' "$OUT/$load.self.txt" | head -27
+    top "$OUT/$load.self.txt" 27
     echo
     echo "## inclusive cost, top 40"
-    sed -n '/^Ir .*file:function/,$p' "$OUT/$load.incl.txt" | head -42
+    top "$OUT/$load.incl.txt" 42
   } >"$HERE/results/profile-$load.txt"
   echo "$load: $reqs requests; top functions in bench/results/profile-$load.txt"
 done
