@@ -2,7 +2,9 @@
 //!
 //! The buffer is zero-filled once, when it grows, and then read into again
 //! and again: zeroing a 16 KiB chunk before every `recv` cost more than the
-//! rest of a small request's parsing. Parsed bytes are passed over, not
+//! rest of a small request's parsing. A connection holds one only while it
+//! has bytes pending; otherwise the server lends it one to read into
+//! (`Server::readable`, `Server::give_back`). Parsed bytes are passed over, not
 //! shifted out one request at a time; the bytes left move to the front only
 //! when the room behind them runs short.
 
@@ -36,6 +38,12 @@ impl Input {
         if self.start == self.end {
             self.clear();
         }
+    }
+
+    /// Whether it has a buffer to read into (an empty `Input` has none
+    /// until [`Input::room`] makes one).
+    pub(super) fn holds_buffer(&self) -> bool {
+        !self.buf.is_empty()
     }
 
     /// Drops every pending byte (the buffer stays for the next read).

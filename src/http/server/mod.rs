@@ -161,6 +161,10 @@ pub struct Server {
     heads: Heads,
     /// Spare response buffers.
     spare: Vec<Vec<u8>>,
+    /// The read buffer lent to a connection with no bytes pending while it
+    /// reads and parses ([`Server::readable`]): an idle keep-alive
+    /// connection holds no read buffer of its own.
+    lent: Input,
     /// The header list the next head is parsed into (then it goes to the
     /// request, and the one the request's slot had comes here).
     headers: Headers,
@@ -187,6 +191,7 @@ impl Server {
             events: VecDeque::new(),
             heads: Heads::new("mnet"),
             spare: Vec::new(),
+            lent: Input::default(),
             headers: Headers::new(),
             stopping: false,
         }

@@ -10,6 +10,9 @@ impl Server {
         let Some(c) = self.conns.get_mut(h) else {
             return false;
         };
+        if c.input.is_empty() && !c.input.holds_buffer() {
+            std::mem::swap(&mut c.input, &mut self.lent);
+        }
         let cap = self.limits.max_head.max(READ_CHUNK) + READ_CHUNK;
         // Past `cap` bytes the buffer is parsed before more is read.
         while c.input.len() < cap {
@@ -25,10 +28,27 @@ impl Server {
         }
         if matches!(c.reading, Reading::Closing) {
             c.input.clear();
-            return true;
+        } else {
+            self.parse(r, h);
         }
-        self.parse(r, h);
+        self.give_back(h);
         true
+    }
+
+    /// A connection whose bytes are all parsed gives its read buffer back
+    /// to the server (kept for the next read of any connection, or freed
+    /// when the server holds one already), so that idle connections cost
+    /// no read buffer; one with bytes pending keeps it.
+    pub(super) fn give_back(&mut self, h: Handle) {
+        let Some(c) = self.conns.get_mut(h) else {
+            return;
+        };
+        if c.input.is_empty() && c.input.holds_buffer() {
+            let buf = std::mem::take(&mut c.input);
+            if !self.lent.holds_buffer() {
+                self.lent = buf;
+            }
+        }
     }
 
     /// Turns the bytes a connection received into requests.

@@ -144,3 +144,78 @@ fn a_burst_larger_than_the_read_buffer_is_answered_in_order() {
 fn answers_given_out_of_order_go_out_in_request_order() {
     assert_eq!(serve(Limits::default(), requests(40, 0), usize::MAX, 40, true), numbers(40));
 }
+
+#[test]
+fn idle_keep_alive_connections_hold_no_read_buffer_and_a_partial_head_keeps_its_bytes() {
+    let mut r = Reactor::new().unwrap();
+    let mut http = Server::new(Limits::default());
+    http.route(Some("GET"), "/n/:i").unwrap();
+    let l = http.listen(&mut r, "127.0.0.1:0").unwrap();
+    let addr = r.local_addr(l).unwrap();
+    let (step_tx, step_rx) = mpsc::channel::<()>();
+    let (done_tx, done_rx) = mpsc::channel::<&'static str>();
+    let client = thread::spawn(move || {
+        let read_one = |s: &mut TcpStream| {
+            let mut got = Vec::new();
+            let mut b = [0u8; 4096];
+            while split(&got).is_empty() {
+                let k = s.read(&mut b).unwrap();
+                assert!(k > 0, "closed");
+                got.extend_from_slice(&b[..k]);
+            }
+            split(&got)
+        };
+        let mut idle: Vec<TcpStream> = (0..20).map(|_| TcpStream::connect(addr).unwrap()).collect();
+        for (i, s) in idle.iter_mut().enumerate() {
+            s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+            s.write_all(format!("GET /n/{i} HTTP/1.1\r\nHost: a\r\n\r\n").as_bytes()).unwrap();
+            assert_eq!(read_one(s), vec![i.to_string()]);
+        }
+        let mut half = TcpStream::connect(addr).unwrap();
+        half.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        half.write_all(b"GET /n/77 HTTP/1.1\r\nHo").unwrap();
+        // The server says when it holds the half head, then it is finished.
+        done_tx.send("half sent").unwrap();
+        step_rx.recv().unwrap();
+        half.write_all(b"st: a\r\n\r\n").unwrap();
+        assert_eq!(read_one(&mut half), vec!["77".to_owned()]);
+        done_tx.send("done").unwrap();
+        step_rx.recv().unwrap();
+        drop(idle);
+    });
+    let end = Instant::now() + Duration::from_secs(20);
+    let mut stage = 0;
+    loop {
+        assert!(Instant::now() < end, "timed out at stage {stage}");
+        r.poll(10).unwrap();
+        while let Some(m) = r.next() {
+            http.handle(&mut r, m);
+            while let Some(ev) = http.next_event() {
+                if let Event::Request(id) = ev {
+                    let body = http.request(id).unwrap().param("i").unwrap().to_owned();
+                    http.respond_bytes(&mut r, id, 200, "text/plain", body.as_bytes()).unwrap();
+                }
+            }
+        }
+        let holding: Vec<usize> = http.conns.iter().map(|(_, c)| c.input.len()).collect();
+        let buffers = http.conns.iter().filter(|(_, c)| c.input.holds_buffer()).count();
+        match (stage, done_rx.try_recv()) {
+            (0, Ok("half sent")) => stage = 1,
+            (1, _) if holding.contains(&22) => {
+                // 20 answered connections and one with 22 bytes of a head:
+                // only that one holds a read buffer.
+                assert_eq!(http.connections(), 21);
+                assert_eq!(buffers, 1, "idle connections gave their read buffers back");
+                step_tx.send(()).unwrap();
+                stage = 2;
+            }
+            (2, Ok("done")) => {
+                assert_eq!(buffers, 0, "every connection is idle: no read buffer held");
+                step_tx.send(()).unwrap();
+                client.join().unwrap();
+                return;
+            }
+            _ => {}
+        }
+    }
+}

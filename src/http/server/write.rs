@@ -321,6 +321,7 @@ impl Server {
         }
         if !c.paused && !c.input.is_empty() {
             self.parse(r, h);
+            self.give_back(h);
         }
     }
 
