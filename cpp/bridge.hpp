@@ -27,7 +27,8 @@ class Server;
 // Hands pollEvent's HTTP messages (src/ffi/http.rs) to mnet/http.hpp's
 // objects; event numbers as there.
 struct HttpAccess {
-    static const int32_t kRequest = 101, kDrain = 102, kAborted = 103, kResponse = 111, kFailed = 112;
+    static const int32_t kRequest = 101, kDrain = 102, kAborted = 103, kBody = 104, kBodyEnd = 105, kResponse = 111,
+                         kFailed = 112;
     static bool isHttp(int32_t event) { return event > 100 && event < 120; }
     static void deliver(int32_t event, uint64_t id, uint64_t object, uint64_t opaque);
     // The bridge's number of a server (for a WebSocket upgrade).

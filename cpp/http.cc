@@ -119,6 +119,18 @@ bool Server::route(const std::string &method, const std::string &pattern, Handle
     return true;
 }
 
+bool Server::routeStream(const std::string &method, const std::string &pattern, Handler handler, BodyHandler body) {
+    if (m_id == 0) return fail();
+    int64_t n = ffi::http_server_route(m_id, raw(method), raw(pattern));
+    if (n < 0 || ffi::http_server_stream_route(m_id, n) != 0) return fail();
+    size_t i = static_cast<size_t>(n);
+    if (i >= m_routes.size()) m_routes.resize(i + 1);
+    if (i >= m_bodies.size()) m_bodies.resize(i + 1);
+    m_routes[i] = std::move(handler);
+    m_bodies[i] = std::move(body);
+    return true;
+}
+
 void Server::setFallback(Handler handler) { m_fallback = std::move(handler); }
 void Server::setDrainHandler(IdHandler handler) { m_drain = std::move(handler); }
 void Server::setAbortHandler(IdHandler handler) { m_abort = std::move(handler); }
@@ -229,9 +241,19 @@ uint64_t HttpAccess::id(const Server &server) { return server.m_id; }
 // ---- events -----------------------------------------------------------------------
 
 void HttpAccess::deliver(int32_t event, uint64_t id, uint64_t object, uint64_t opaque) {
-    if (event == kRequest || event == kDrain || event == kAborted) {
+    if (event == kRequest || event == kDrain || event == kAborted || event == kBody || event == kBodyEnd) {
         Server *s = reinterpret_cast<Server *>(static_cast<uintptr_t>(opaque));
         if (s == nullptr || s->m_id != object) return;
+        if (event == kBody || event == kBodyEnd) {
+            rust::Vec<uint8_t> data;
+            int64_t route = -1;
+            if (ffi::http_take_body(object, id, data, route) != 0) return;
+            if (route < 0 || static_cast<size_t>(route) >= s->m_bodies.size() || !s->m_bodies[static_cast<size_t>(route)]) return;
+            // A copy: the handler may add routes or delete the server.
+            Server::BodyHandler call = s->m_bodies[static_cast<size_t>(route)];
+            call(*s, id, std::string(reinterpret_cast<const char *>(data.data()), data.size()), event == kBodyEnd);
+            return;
+        }
         if (event == kDrain) {
             if (s->m_drain) s->m_drain(*s, id);
             return;

@@ -119,6 +119,10 @@ public:
     // (write more), or its client went away before the response was
     // complete (the id is stale from then on).
     typedef std::function<void(Server &server, uint64_t id)> IdHandler;
+    // Called with the body of a request on a streamed route as it arrives:
+    // `data` the bytes since the last call, `end` true on the last call
+    // (its data may be empty). See routeStream().
+    typedef std::function<void(Server &server, uint64_t id, const std::string &data, bool end)> BodyHandler;
 
     explicit Server(const Limits &limits = Limits());
     // Closes the listeners and every connection at once (stop() first for
@@ -132,6 +136,15 @@ public:
     // "/static/*"). The first route that matches gets the request. False on
     // a malformed pattern.
     bool route(const std::string &method, const std::string &pattern, Handler handler);
+    // A route whose request bodies come as they arrive instead of whole
+    // (uploads larger than memory should hold): `handler` is called once
+    // the head is in (Request::body() empty), then `body` with each part
+    // and once with end = true. Reading pauses while 64 KiB wait in a
+    // handler's return; Limits::maxBody still bounds the whole body (an
+    // over-long body gets 413 and the abort handler). Answering before the
+    // end closes the connection after the answer. A request without a body
+    // gets no body call.
+    bool routeStream(const std::string &method, const std::string &pattern, Handler handler, BodyHandler body);
     // Requests no route matched. Without one they get 404.
     void setFallback(Handler handler);
     void setDrainHandler(IdHandler handler);
@@ -180,6 +193,7 @@ private:
     bool fail();
     uint64_t m_id;
     std::vector<Handler> m_routes;
+    std::vector<BodyHandler> m_bodies;
     Handler m_fallback;
     IdHandler m_drain, m_abort;
     ChannAddr m_local;

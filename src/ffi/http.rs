@@ -21,6 +21,8 @@ use crate::{tls, Error, Msg, Reactor};
 pub(crate) const EV_REQUEST: i32 = 101;
 pub(crate) const EV_DRAIN: i32 = 102;
 pub(crate) const EV_ABORTED: i32 = 103;
+pub(crate) const EV_BODY: i32 = 104;
+pub(crate) const EV_BODY_END: i32 = 105;
 pub(crate) const EV_RESPONSE: i32 = 111;
 pub(crate) const EV_FAILED: i32 = 112;
 
@@ -52,6 +54,8 @@ impl Layer for Registry {
                     Event::Request(q) => (EV_REQUEST, q),
                     Event::Drain(q) => (EV_DRAIN, q),
                     Event::Aborted(q) => (EV_ABORTED, q),
+                    Event::Body(q) => (EV_BODY, q),
+                    Event::BodyEnd(q) => (EV_BODY_END, q),
                 };
                 return Some((code, rid.to_raw(), id, *opaque));
             }
@@ -166,6 +170,35 @@ pub(crate) fn http_server_route(id: u64, method: &[u8], pattern: &[u8]) -> i64 {
         let (method, pattern) = (text(method)?, text(pattern)?);
         let m = (!method.is_empty()).then_some(method);
         server(id, |srv, _| srv.route(m, pattern).map(|r| i64::from(r.0)))
+    })
+}
+
+/// Streams the bodies of route `route`'s requests (-1: the fallback's).
+pub(crate) fn http_server_stream_route(id: u64, route: i64) -> i32 {
+    guard(-1, || {
+        let route = match u32::try_from(route) {
+            Ok(n) if n != u32::MAX => RouteId(n),
+            _ if route == -1 => RouteId::FALLBACK,
+            _ => return Err(Error::InvalidArgument("no such HTTP route").into()),
+        };
+        server(id, |srv, _| srv.stream_body(route).map(|()| 0))
+    })
+}
+
+/// The body bytes of streamed request `req` that arrived since the last
+/// call, and its route (-1: the fallback).
+pub(crate) fn http_take_body(id: u64, req: u64, out: &mut Vec<u8>, route: &mut i64) -> i32 {
+    guard(-1, || {
+        server(id, |srv, r| {
+            let rid = RequestId::from_raw(req);
+            let q = srv.request(rid).map(|q| q.route());
+            *route = match q {
+                Some(RouteId::FALLBACK) | None => -1,
+                Some(RouteId(n)) => i64::from(n),
+            };
+            *out = srv.take_body(r, rid)?;
+            Ok(0)
+        })
     })
 }
 

@@ -183,6 +183,8 @@ mod bridge {
         fn http_server_free(id: u64);
         fn http_server_route(id: u64, method: &[u8], pattern: &[u8]) -> i64;
         fn http_server_set_name(id: u64, name: &[u8]) -> i32;
+        fn http_server_stream_route(id: u64, route: i64) -> i32;
+        fn http_take_body(id: u64, req: u64, out: &mut Vec<u8>, route: &mut i64) -> i32;
         fn http_server_listen(id: u64, addr: &[u8], tls: u64, out: &mut Addr) -> i32;
         fn http_request(id: u64, req: u64, out: &mut HttpRequestData) -> i32;
         fn http_query_param(query: &[u8], name: &[u8], out: &mut String) -> bool;

@@ -133,6 +133,11 @@ impl Router {
         RouteId::FALLBACK
     }
 
+    /// Whether `route` was added.
+    pub(crate) fn has(&self, route: RouteId) -> bool {
+        (route.0 as usize) < self.routes.len()
+    }
+
     /// The name of parameter `index` of `route`.
     pub(crate) fn param_name(&self, route: RouteId, index: u16) -> Option<&str> {
         let r = self.routes.get(route.0 as usize)?;

@@ -94,7 +94,8 @@ impl Web {
                     self.respond(id);
                 }
                 Event::Aborted(_) => self.aborted += 1,
-                Event::Drain(_) => {}
+                // No route here streams its bodies.
+                Event::Drain(_) | Event::Body(_) | Event::BodyEnd(_) => {}
             }
         }
     }

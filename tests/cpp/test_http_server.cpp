@@ -1,7 +1,8 @@
 // mnet::http::Server through the C++ face: routes with parameters and a
 // decoded query, the request's fields, answers given later from a timer
 // (and still sent in request order on a pipelined connection), a streamed
-// response driven by the drain handler, the fallback and the default 404,
+// response driven by the drain handler, a streamed upload (routeStream),
+// the fallback and the default 404,
 // errors for stale ids and bad arguments, and a graceful stop. The client
 // side is mnet's own HTTP client, and a raw socket where the bytes on the
 // wire matter.
@@ -117,6 +118,32 @@ int main() {
     r = fetch(client, "GET", base(http) + "/later");
     CHECK_EQ(r.body, std::string("later"));
     PASS("a request answered later, from a timer");
+
+    // A streamed upload: the head first, then the body in parts, whole at
+    // the end and never in Request::body().
+    std::string upload(3u << 20, '\0');
+    for (size_t i = 0; i < upload.size(); i++) upload[i] = static_cast<char>(i * 7 % 251);
+    std::string received;
+    int parts = 0;
+    bool headSeen = false;
+    CHECK(http.routeStream(
+        "POST", "/upload",
+        [&](Server &, const Request &q) {
+            CHECK(q.body().empty());
+            headSeen = true;
+        },
+        [&](Server &s, uint64_t id, const std::string &data, bool end) {
+            received += data;
+            parts++;
+            if (end) CHECK(s.respond(id, 200, "text/plain", std::to_string(received.size())));
+        }));
+    r = fetch(client, "POST", base(http) + "/upload", upload);
+    CHECK_EQ(r.status, 200);
+    CHECK_EQ(r.body, std::to_string(upload.size()));
+    CHECK(headSeen);
+    CHECK(received == upload);
+    CHECK(parts > 1);
+    PASS("a streamed upload reaches the body handler in parts, whole and in order");
 
     // Pipelined: /later (answered by the timer) then /now (answered at once):
     // the responses leave in request order all the same.

@@ -55,8 +55,16 @@ pub enum Event {
     /// ([`Server::write_chunk`]).
     Drain(RequestId),
     /// The client went away (or the server stopped it) before the response
-    /// was complete; the id is stale from now on.
+    /// was complete, or a streamed body broke a rule or a limit (the client
+    /// got the error status); the id is stale from now on.
     Aborted(RequestId),
+    /// More of a streamed request's body arrived ([`Server::stream_body`]):
+    /// take it with [`Server::take_body`]. One event until it is taken;
+    /// reading pauses while more than 64 KiB wait untaken.
+    Body(RequestId),
+    /// A streamed request's body is complete: [`Server::take_body`] gives
+    /// what was not taken yet.
+    BodyEnd(RequestId),
 }
 
 /// The error of a call with a [`RequestId`] that is stale.
@@ -74,6 +82,9 @@ const SMALL_FILE: u64 = 256 * 1024;
 const LINGER_US: u64 = 2_000_000;
 /// Timeouts are checked this often.
 const TICK_MS: u64 = 250;
+/// Reading a streamed body pauses while this many of its bytes wait for
+/// `take_body`.
+const STREAM_HOLD: usize = 64 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Reading {
@@ -168,6 +179,8 @@ pub struct Server {
     /// The header list the next head is parsed into (then it goes to the
     /// request, and the one the request's slot had comes here).
     headers: Headers,
+    /// Routes whose request bodies are handed over as they arrive.
+    streamed: Vec<RouteId>,
     stopping: bool,
 }
 
@@ -193,6 +206,7 @@ impl Server {
             spare: Vec::new(),
             lent: Input::default(),
             headers: Headers::new(),
+            streamed: Vec::new(),
             stopping: false,
         }
     }
@@ -208,6 +222,44 @@ impl Server {
     /// matches ([`Request::route`]); [`RouteId::FALLBACK`] when none does.
     pub fn route(&mut self, method: Option<&str>, pattern: &str) -> Result<RouteId> {
         self.router.add(method, pattern)
+    }
+
+    /// Hands the bodies of requests on `route` ([`RouteId::FALLBACK`] too)
+    /// over as they arrive instead of whole: [`Event::Request`] comes once
+    /// the head is in, then [`Event::Body`] as bytes arrive (take them with
+    /// [`Server::take_body`]) and [`Event::BodyEnd`]. [`Limits::max_body`]
+    /// still bounds the whole body (raise it for large uploads); an answer
+    /// given before the body ended closes the connection after it.
+    pub fn stream_body(&mut self, route: RouteId) -> Result<()> {
+        if route != RouteId::FALLBACK && !self.router.has(route) {
+            return Err(Error::InvalidArgument("no such HTTP route"));
+        }
+        if !self.streamed.contains(&route) {
+            self.streamed.push(route);
+        }
+        Ok(())
+    }
+
+    /// The body bytes of streamed request `id` that arrived since the last
+    /// call (empty when none did); reading resumes if it was paused for
+    /// them. An error for a request that is not streamed or is stale.
+    pub fn take_body(&mut self, r: &mut Reactor, id: RequestId) -> Result<Vec<u8>> {
+        let q = self.req_mut(id)?;
+        if !q.streamed {
+            return Err(Error::InvalidArgument("this HTTP request's body is not streamed (Server::stream_body)"));
+        }
+        let at = q.head.len.min(q.buf.len());
+        let bytes = q.buf.split_off(at);
+        q.taken += bytes.len() as u64;
+        q.body_event = false;
+        let conn = q.conn;
+        let body_ms = self.limits.body_timeout_ms;
+        if let Some(c) = self.conns.get_mut(conn).filter(|c| c.clock == Clock::Body) {
+            // The time the program took does not count against the client.
+            c.deadline = r.now.saturating_add(body_ms.saturating_mul(1000));
+        }
+        self.resume(r, conn);
+        Ok(bytes)
     }
 
     /// Listens on `addr` (plain HTTP).
@@ -277,7 +329,9 @@ impl Server {
     pub fn request(&self, id: RequestId) -> Option<Request<'_>> {
         let req = self.req(id)?;
         let peer = self.conns.get(req.conn).and_then(|c| c.peer);
-        Some(Request::new(&req.buf, &req.head, req.route, &req.params, &self.router, peer))
+        // A streamed body is only ever handed out by take_body.
+        let buf = if req.streamed { &req.buf[..req.head.len.min(req.buf.len())] } else { &req.buf[..] };
+        Some(Request::new(buf, &req.head, req.route, &req.params, &self.router, peer))
     }
 
     fn req(&self, id: RequestId) -> Option<&Req> {

@@ -95,6 +95,13 @@ impl Server {
                     let (framing, expect, upgrade) = (head.framing, head.expect_continue, head.upgrade);
                     let close = !head.keep_alive || self.stopping;
                     let id = take_in(&mut self.reqs, &self.router, &mut self.headers, c, h, head, close);
+                    if framing != Framing::None && !self.streamed.is_empty() {
+                        if let Some(q) = self.reqs.get_mut(id).filter(|q| self.streamed.contains(&q.route)) {
+                            // The program hears of it now; the body follows.
+                            q.streamed = true;
+                            self.events.push_back(Event::Request(id));
+                        }
+                    }
                     let body = match framing {
                         Framing::None => {
                             c.reading = if close { Reading::Closing } else { Reading::Head };
@@ -126,17 +133,32 @@ impl Server {
                     let Some(q) = self.reqs.get_mut(id) else {
                         return;
                     };
-                    let max = limits.max_body.saturating_add(q.head.len as u64);
+                    if q.streamed && q.buf.len() - q.head.len >= STREAM_HOLD {
+                        // Enough waits for take_body (which resumes).
+                        c.paused = true;
+                        let _ = r.set_recv_event(h, false);
+                        return;
+                    }
+                    let max = (q.head.len as u64).saturating_add(limits.max_body.saturating_sub(q.taken));
                     match body.feed(c.input.pending(), &mut q.buf, max) {
                         Ok(used) => {
                             c.input.consume(used);
+                            if q.streamed && q.buf.len() > q.head.len && !q.body_event {
+                                q.body_event = true;
+                                self.events.push_back(Event::Body(id));
+                            }
                             if body != Body::Done {
                                 c.reading = Reading::Body(id, body);
                                 return;
                             }
                             c.reading = Reading::Head;
                             c.clock = Clock::Busy;
-                            self.events.push_back(Event::Request(id));
+                            if q.streamed {
+                                q.body_done = true;
+                                self.events.push_back(Event::BodyEnd(id));
+                            } else {
+                                self.events.push_back(Event::Request(id));
+                            }
                         }
                         Err(rej) => return self.refuse(r, h, rej),
                     }
@@ -165,8 +187,12 @@ impl Server {
         c.reading = Reading::Closing;
         c.input.clear();
         c.clock = Clock::Busy;
-        let carried = carrier.and_then(|id| self.reqs.get_mut(id));
-        if let Some(q) = carried {
+        let carried = carrier.and_then(|id| self.reqs.get_mut(id).map(|q| (id, q)));
+        if let Some((id, q)) = carried {
+            if q.streamed && !q.internal {
+                // The program had the request: it hears the body failed.
+                self.events.push_back(Event::Aborted(id));
+            }
             q.out = Out::Ready(buf);
             q.internal = true;
             q.close = true;

@@ -39,6 +39,14 @@ pub(super) struct Req {
     /// Made by the server itself (an error response): the program never
     /// heard of it.
     pub(super) internal: bool,
+    /// Its body is handed over as it arrives (`Server::stream_body`).
+    pub(super) streamed: bool,
+    /// The whole body arrived (a streamed request).
+    pub(super) body_done: bool,
+    /// An `Event::Body` is out and not answered by `take_body` yet.
+    pub(super) body_event: bool,
+    /// Body bytes `take_body` handed out so far.
+    pub(super) taken: u64,
 }
 
 /// What is left of a request that ended.
@@ -91,6 +99,10 @@ impl Reqs {
                     head_only: false,
                     close: false,
                     internal: false,
+                    streamed: false,
+                    body_done: false,
+                    body_event: false,
+                    taken: 0,
                 });
                 self.slots.len() - 1
             }
@@ -105,6 +117,10 @@ impl Reqs {
         q.head_only = false;
         q.close = false;
         q.internal = false;
+        q.streamed = false;
+        q.body_done = false;
+        q.body_event = false;
+        q.taken = 0;
         let id = RequestId {
             slot: u32::try_from(slot).expect("fewer than 2^32 requests"),
             gen,

@@ -219,3 +219,141 @@ fn idle_keep_alive_connections_hold_no_read_buffer_and_a_partial_head_keeps_its_
         }
     }
 }
+
+/// Runs a server with route `/up` streamed (and `max_body`), while `client`
+/// runs on a thread against it, until the client is done; `on` sees every
+/// event (and `None` once per round) with the server.
+fn streamed(max_body: u64, client: impl FnOnce(std::net::SocketAddr) + Send + 'static, mut on: impl FnMut(&mut Reactor, &mut Server, Option<Event>)) {
+    let mut r = Reactor::new().unwrap();
+    let mut http = Server::new(Limits { max_body, ..Limits::default() });
+    let up = http.route(Some("POST"), "/up").unwrap();
+    http.stream_body(up).unwrap();
+    let l = http.listen(&mut r, "127.0.0.1:0").unwrap();
+    let addr = r.local_addr(l).unwrap();
+    let client = thread::spawn(move || client(addr));
+    let end = Instant::now() + Duration::from_secs(30);
+    while !client.is_finished() {
+        assert!(Instant::now() < end, "timed out");
+        r.poll(10).unwrap();
+        while let Some(m) = r.next() {
+            http.handle(&mut r, m);
+            while let Some(ev) = http.next_event() {
+                on(&mut r, &mut http, Some(ev));
+            }
+        }
+        on(&mut r, &mut http, None);
+    }
+    client.join().unwrap();
+}
+
+fn pattern(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i * 7 % 251) as u8).collect()
+}
+
+/// Sends `head` then `body` and returns the whole response (read to the end).
+fn upload(addr: std::net::SocketAddr, head: String, body: Vec<u8>) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut w = s.try_clone().unwrap();
+    let writer = thread::spawn(move || {
+        w.write_all(head.as_bytes()).unwrap();
+        // Fails once the server answered early and closed: expected there.
+        let _ = w.write_all(&body);
+    });
+    let mut got = Vec::new();
+    let _ = s.read_to_end(&mut got);
+    writer.join().unwrap();
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+#[test]
+fn a_streamed_body_comes_in_parts_bounded_while_not_taken_and_whole_at_the_end() {
+    const N: usize = 1 << 20;
+    let body = pattern(N);
+    let mut chunked = Vec::new();
+    for part in body.chunks(10_000) {
+        chunked.extend_from_slice(format!("{:x}\r\n", part.len()).as_bytes());
+        chunked.extend_from_slice(part);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    for framing in ["length", "chunked"] {
+        let (head, wire) = if framing == "length" {
+            (format!("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: {N}\r\nConnection: close\r\n\r\n"), body.clone())
+        } else {
+            ("POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_owned(), chunked.clone())
+        };
+        let (got_tx, got_rx) = mpsc::channel();
+        let (mut seen, mut parts, mut held_max, mut rounds_held) = (Vec::new(), 0, 0usize, 0);
+        let mut pending = None;
+        streamed(
+            u64::MAX,
+            move |addr| got_tx.send(upload(addr, head, wire)).unwrap(),
+            |r, http, ev| match ev {
+                Some(Event::Request(id)) => assert!(http.request(id).unwrap().body().is_empty(), "a streamed body only comes from take_body"),
+                Some(Event::Body(id)) => pending = Some(id),
+                Some(Event::BodyEnd(id)) => {
+                    pending = None;
+                    seen.extend(http.take_body(r, id).unwrap());
+                    http.respond_bytes(r, id, 200, "text/plain", seen.len().to_string().as_bytes()).unwrap();
+                }
+                Some(ev) => panic!("{ev:?}"),
+                None => {
+                    let Some(id) = pending else { return };
+                    // The first part waits untaken for 50 rounds: reading
+                    // pauses rather than buffering the whole upload.
+                    rounds_held += 1;
+                    if parts > 0 || rounds_held > 50 {
+                        let part = http.take_body(r, id).unwrap();
+                        held_max = held_max.max(part.len());
+                        parts += 1;
+                        seen.extend(part);
+                        pending = None;
+                    }
+                }
+            },
+        );
+        let resp = got_rx.recv().unwrap();
+        assert!(resp.starts_with("HTTP/1.1 200 OK\r\n") && resp.ends_with(&format!("\r\n\r\n{N}")), "{framing}: {resp}");
+        assert!(seen == body, "{framing}: the body arrived whole and in order");
+        assert!(parts > 1, "{framing}: the body came in parts ({parts})");
+        assert!(held_max <= 160 * 1024, "{framing}: about 64 KiB (plus a read) waited untaken, not {held_max}");
+    }
+}
+
+#[test]
+fn a_streamed_body_answered_early_closes_and_one_past_the_limit_is_refused() {
+    // Answered at its head: the answer says Connection: close and the rest
+    // of the upload is never read.
+    let (tx, rx) = mpsc::channel();
+    let head = "POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 4000000\r\n\r\n".to_owned();
+    streamed(
+        u64::MAX,
+        move |addr| tx.send(upload(addr, head, pattern(4_000_000))).unwrap(),
+        |r, http, ev| {
+            if let Some(Event::Request(id)) = ev {
+                http.respond_bytes(r, id, 403, "text/plain", b"no").unwrap();
+            }
+        },
+    );
+    let resp = rx.recv().unwrap();
+    assert!(resp.starts_with("HTTP/1.1 403 Forbidden\r\n") && resp.contains("Connection: close\r\n"), "{resp}");
+    // Past max_body: 413 to the client, Aborted to the program.
+    let (tx, rx) = mpsc::channel();
+    let head = "POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n".to_owned();
+    let wire = b"3e8\r\n".iter().copied().chain(pattern(1000)).chain(b"\r\n3e8\r\n".iter().copied()).chain(pattern(1000)).chain(b"\r\n0\r\n\r\n".iter().copied()).collect();
+    let mut aborted = false;
+    streamed(
+        1500,
+        move |addr| tx.send(upload(addr, head, wire)).unwrap(),
+        |r, http, ev| match ev {
+            Some(Event::Body(id)) => drop(http.take_body(r, id).unwrap()),
+            Some(Event::Aborted(_)) => aborted = true,
+            Some(Event::BodyEnd(_)) => panic!("a body past the limit ended"),
+            _ => {}
+        },
+    );
+    let resp = rx.recv().unwrap();
+    assert!(resp.starts_with("HTTP/1.1 413 "), "{resp}");
+    assert!(aborted, "the program heard the request was aborted");
+}

@@ -45,6 +45,7 @@ impl Server {
         if !matches!(q.out, Out::Waiting) {
             return Err(Error::InvalidArgument("this HTTP request was answered already"));
         }
+        early_close(q);
         Ok((q.head_only, q.close))
     }
 
@@ -147,6 +148,7 @@ impl Server {
         if !matches!(q.out, Out::Waiting) {
             return Err(Error::InvalidArgument("this HTTP request was answered already"));
         }
+        early_close(q);
         let close = q.close || q.head.minor == 0;
         q.close = close;
         let length = if q.head_only { Some(0) } else { None };
@@ -398,4 +400,12 @@ impl Server {
 /// Whether a response of `status` says its length (1xx, 204 and 304 do not).
 fn has_length(status: u16) -> bool {
     !(100..200).contains(&status) && status != 204 && status != 304
+}
+
+/// A streamed request answered before its body ended: the connection
+/// closes after the answer (the rest of the body is never read).
+fn early_close(q: &mut Req) {
+    if q.streamed && !q.body_done {
+        q.close = true;
+    }
 }
