@@ -143,7 +143,7 @@ public:
     // handler's return; Limits::maxBody still bounds the whole body (an
     // over-long body gets 413 and the abort handler). Answering before the
     // end closes the connection after the answer. A request without a body
-    // gets no body call.
+    // gets one body call, with end = true and no data.
     bool routeStream(const std::string &method, const std::string &pattern, Handler handler, BodyHandler body);
     // Requests no route matched. Without one they get 404.
     void setFallback(Handler handler);

@@ -62,7 +62,8 @@ pub enum Event {
     /// take it with [`Server::take_body`]. One event until it is taken;
     /// reading pauses while more than 64 KiB wait untaken.
     Body(RequestId),
-    /// A streamed request's body is complete: [`Server::take_body`] gives
+    /// A streamed request's body is complete (every request on a streamed
+    /// route gets one, with or without a body): [`Server::take_body`] gives
     /// what was not taken yet.
     BodyEnd(RequestId),
 }
@@ -227,7 +228,8 @@ impl Server {
     /// Hands the bodies of requests on `route` ([`RouteId::FALLBACK`] too)
     /// over as they arrive instead of whole: [`Event::Request`] comes once
     /// the head is in, then [`Event::Body`] as bytes arrive (take them with
-    /// [`Server::take_body`]) and [`Event::BodyEnd`]. [`Limits::max_body`]
+    /// [`Server::take_body`]) and always [`Event::BodyEnd`], also for a
+    /// request without a body. [`Limits::max_body`]
     /// still bounds the whole body (raise it for large uploads); an answer
     /// given before the body ended closes the connection after it.
     pub fn stream_body(&mut self, route: RouteId) -> Result<()> {

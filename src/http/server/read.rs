@@ -95,10 +95,14 @@ impl Server {
                     let (framing, expect, upgrade) = (head.framing, head.expect_continue, head.upgrade);
                     let close = !head.keep_alive || self.stopping;
                     let id = take_in(&mut self.reqs, &self.router, &mut self.headers, c, h, head, close);
-                    if framing != Framing::None && !self.streamed.is_empty() {
+                    let mut streamed = false;
+                    if !self.streamed.is_empty() {
                         if let Some(q) = self.reqs.get_mut(id).filter(|q| self.streamed.contains(&q.route)) {
-                            // The program hears of it now; the body follows.
+                            // The program hears of it now; the body (or
+                            // at least BodyEnd) follows.
                             q.streamed = true;
+                            q.body_done = framing == Framing::None;
+                            streamed = true;
                             self.events.push_back(Event::Request(id));
                         }
                     }
@@ -106,7 +110,7 @@ impl Server {
                         Framing::None => {
                             c.reading = if close { Reading::Closing } else { Reading::Head };
                             c.clock = Clock::Busy;
-                            self.events.push_back(Event::Request(id));
+                            self.events.push_back(if streamed { Event::BodyEnd(id) } else { Event::Request(id) });
                             if upgrade {
                                 // What follows may be another protocol's
                                 // (upgrade.rs): parsing waits for the

@@ -357,3 +357,26 @@ fn a_streamed_body_answered_early_closes_and_one_past_the_limit_is_refused() {
     assert!(resp.starts_with("HTTP/1.1 413 "), "{resp}");
     assert!(aborted, "the program heard the request was aborted");
 }
+
+#[test]
+fn a_request_without_a_body_on_a_streamed_route_still_ends_with_body_end() {
+    let (tx, rx) = mpsc::channel();
+    let head = "POST /up HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".to_owned();
+    let mut events = Vec::new();
+    streamed(
+        u64::MAX,
+        move |addr| tx.send(upload(addr, head, Vec::new())).unwrap(),
+        |r, http, ev| match ev {
+            Some(Event::Request(_)) => events.push("request"),
+            Some(Event::BodyEnd(id)) => {
+                events.push("end");
+                assert!(http.take_body(r, id).unwrap().is_empty());
+                http.respond_bytes(r, id, 200, "text/plain", b"none").unwrap();
+            }
+            Some(ev) => panic!("{ev:?}"),
+            None => {}
+        },
+    );
+    assert_eq!(events, ["request", "end"]);
+    assert!(rx.recv().unwrap().ends_with("\r\n\r\nnone"));
+}
