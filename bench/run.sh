@@ -2,8 +2,8 @@
 # bench/run.sh - mnet's benchmark suite (not part of the tests; see bench/README.md).
 #
 #   bench/run.sh [--quick] [--only LIST] [-n RUNS] [--conns N] [--peers LIST]
-#                [--http-peers LIST] [--ws-peers LIST] [--quiet-wait SECS] [--budget MIN]
-#                [--no-plot]
+#                [--http-peers LIST] [--ws-peers LIST] [--ws-loads LIST] [--quiet-wait SECS]
+#                [--budget MIN] [--no-plot]
 #
 #   --quick      short runs (wrk 3 s, 1 alternation, 256 MiB, 2,000 idle
 #                connections): a smoke test of the suite, not figures to quote
@@ -28,6 +28,8 @@
 #   --ws-peers LIST  WebSocket echo servers examples/ws_echo_server is compared
 #                with (default lws,beast,tungstenite; tungstenite has no
 #                permessage-deflate and sits out the deflate loads)
+#   --ws-loads LIST  the ws section's loads (default 64,64-deflate,16k,16k-deflate);
+#                a run with fewer writes latest-ws-LOADS.md, leaving latest-ws.md alone
 #   --budget MIN after MIN minutes (default 60) stop waiting and retrying:
 #                finish the remaining measurements as they come
 #
@@ -65,6 +67,7 @@ PORT=${PORT:-18080}
 
 QUICK=0 ONLY=web,pipe,http,ws,rwdata,conns,tls RUNS=3 CONNS=15000 PLOT=1 QUIET_WAIT= BUDGET_MIN=60 WEB_PEERS="limit mio tokio asio luajit lua54 c"
 HTTP_PEERS="limit nginx h2o hyper beast httplib" WS_PEERS="lws beast tungstenite" ONLY_GIVEN=0
+WS_LOADS="64 64-deflate 16k 16k-deflate" WS_LOADS_GIVEN=0
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=1 ;;
@@ -77,7 +80,8 @@ while [ $# -gt 0 ]; do
     --peers) WEB_PEERS=${2//,/ }; shift ;;
     --http-peers) HTTP_PEERS=${2//,/ }; shift ;;
     --ws-peers) WS_PEERS=${2//,/ }; shift ;;
-    -h|--help) sed -n '2,51p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --ws-loads) WS_LOADS=${2//,/ }; WS_LOADS_GIVEN=1; shift ;;
+    -h|--help) sed -n '2,52p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -395,8 +399,10 @@ ws_pair() {  # LOAD PEER RUN: mnet, then the peer, each a fresh process
   ws_one "ws-$1" "ws-$1-$2" mnet "$1" "$3"
   ws_one "ws-$1" "ws-$1-$2" "$2" "$1" "$3"
 }
-WS_LOADS="64 64-deflate 16k 16k-deflate"
 if want ws; then
+  for load in $WS_LOADS; do
+    case $load in 64|64-deflate|16k|16k-deflate) ;; *) die "unknown ws load $load (64, 64-deflate, 16k, 16k-deflate)" ;; esac
+  done
   for peer in $WS_PEERS; do
     case " $WS_SERVERS " in *" $peer "*) [ "$peer" != mnet ] ;; *) false ;; esac ||
       die "unknown WebSocket peer $peer (lws, beast, tungstenite)"
@@ -653,6 +659,7 @@ fi
     "$(awk -F'\t' '$1 == "others" && $3 == "others_pct" {v[$2] = v[$2] " " $4} END {for (k in v) printf "%s:%s; ", k, v[k]}' "$FIG")"; } >>"$MD"
 grep -q FAILED "$WORK"/*.client 2>/dev/null && { echo; echo "Some runs FAILED: see $WORK."; } >>"$MD"
 LATEST=latest; [ "$ONLY_GIVEN" = 1 ] && LATEST=latest-${ONLY//,/-}
+[ "$WS_LOADS_GIVEN" = 1 ] && want ws && LATEST=$LATEST-$(tr ' ' '-' <<<"$WS_LOADS")
 cp "$MD" "$RES/$LATEST.md"
 cp "$FIG" "$RES/$LATEST-figures.tsv"
 echo
@@ -670,8 +677,10 @@ if [ "$PLOT" = 1 ] && { want web || want pipe || want http || want ws; }; then
   fi
   for set in web http ws; do
     case $set in web) want web || want pipe || continue ;; http) want http || continue ;; ws) want ws || continue ;; esac
-    PYTHONPATH=$OUT/pylib${PYTHONPATH:+:$PYTHONPATH} $PY "$HERE/plot.py" "$FIG" "$RES/$set.png" "$STAMP $REV $MODE" "$set" &&
-      echo "plot: $RES/$set.png"
+    png=$RES/$set.png
+    [ "$set" = ws ] && [ "$WS_LOADS_GIVEN" = 1 ] && png=$RES/ws-$(tr ' ' '-' <<<"$WS_LOADS").png
+    PYTHONPATH=$OUT/pylib${PYTHONPATH:+:$PYTHONPATH} $PY "$HERE/plot.py" "$FIG" "$png" "$STAMP $REV $MODE" "$set" &&
+      echo "plot: $png"
   done
 fi
 exit 0
