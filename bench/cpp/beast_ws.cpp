@@ -22,10 +22,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include <cstdio>
 #include <cstring>
 #include <memory>
+#include <string>
 
+#include "asio_peer.hpp"
 #include "http_peer.hpp"
 
 namespace asio = boost::asio;
@@ -80,30 +81,10 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buf_;
 };
 
-void accept(tcp::acceptor& acc) {
-  acc.async_accept([&acc](beast::error_code ec, tcp::socket s) {
-    if (!ec) {
-      s.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(s))->start();
-    }
-    accept(acc);
-  });
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   auto [ip, port] = http_peer::address(argc, argv, "IP:PORT [--deflate]");
   deflate = argc > 2 && std::strcmp(argv[2], "--deflate") == 0;
-  asio::io_context io(1);
-  tcp::endpoint ep(asio::ip::make_address(ip), port);
-  tcp::acceptor acc(io);
-  acc.open(ep.protocol());
-  acc.set_option(asio::socket_base::reuse_address(true));
-  acc.bind(ep);
-  acc.listen(1024);
-  accept(acc);
-  std::printf("beast_ws listening on %s%s\n", argv[1], deflate ? " (permessage-deflate)" : "");
-  std::fflush(stdout);
-  io.run();
+  asio_peer::serve<Session>(ip, port, std::string("beast_ws listening on ") + argv[1] + (deflate ? " (permessage-deflate)" : ""));
 }

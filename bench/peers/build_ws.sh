@@ -9,32 +9,19 @@
 # libwebsockets-dev, zlib1g-dev, libboost-dev (Beast is header-only), pkg-config.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-out=${1:-$here/../out/peers-ws}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
+# shellcheck source=build_common.sh
+. "$here/build_common.sh"
+out=$(made_dir "${1:-$here/../out/peers-ws}")
 
 need=()
 [ -f /usr/include/libwebsockets.h ] || need+=(libwebsockets-dev)
 [ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
 [ -f /usr/include/boost/beast/websocket.hpp ] || need+=(libboost-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
-if [ "${#need[@]}" -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  echo "build_ws.sh: installing ${need[*]}" >&2
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+apt_install ${need[@]+"${need[@]}"}
 
-build() {  # NAME SOURCE CMD...: skipped when the binary is newer than its source
-  local name=$1 src=$2; shift 2
-  if [ "$out/$name" -nt "$src" ] && [ "$out/$name" -nt "$here/../cpp/http_peer.hpp" ]; then return 0; fi
-  local t0=$SECONDS
-  "$@"
-  echo "build_ws.sh: $name built in $((SECONDS - t0)) s -> $out/$name" >&2
-}
 # shellcheck disable=SC2046
 build lws_ws_echo "$here/lws_ws_echo.c" \
   "${CC:-cc}" -O2 -Wall -o "$out/lws_ws_echo" "$here/lws_ws_echo.c" $(pkg-config --cflags --libs libwebsockets)
-build beast_ws "$here/../cpp/beast_ws.cpp" \
+build beast_ws "$here/../cpp/beast_ws.cpp $here/../cpp/http_peer.hpp $here/../cpp/asio_peer.hpp" \
   "${CXX:-g++}" -O2 -std=c++17 -o "$out/beast_ws" "$here/../cpp/beast_ws.cpp" -pthread
