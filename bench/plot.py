@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""plot.py FIGURES_TSV OUT_PNG [TITLE] [web|http]: server CPU per request and
-req/s of every server, medians (written by run.sh). web: the chann_web
-servers under the standard and pipelined loads; http: examples/http_server and
-the HTTP peers under TechEmpower's plaintext and json loads."""
+"""plot.py FIGURES_TSV OUT_PNG [TITLE] [web|http|ws]: server CPU per request
+(message) and req/s (messages/s) of every server, medians (written by run.sh).
+web: the chann_web servers under the standard and pipelined loads; http:
+examples/http_server and the HTTP peers under TechEmpower's plaintext and json
+loads; ws: examples/ws_echo_server and the WebSocket peers under the four echo
+loads."""
 import statistics
 import sys
 
@@ -22,7 +24,18 @@ for line in open(figs):
     except ValueError:
         pass
 
-if which == "http":
+metrics = (("cpu_us_req", "server CPU µs / request (lower is better)"), ("rps", "requests / s (higher is better)"))
+client = "wrk -t1 -c100"
+if which == "ws":
+    servers = ["mnet", "lws", "beast", "tungstenite"]
+    labels = {"mnet": "mnet\nws_echo_server", "lws": "libwebsockets", "beast": "Beast", "tungstenite": "tungstenite"}
+    colors = {"mnet": "#d62728", "lws": "#2ca02c", "beast": "#1f77b4", "tungstenite": "#ff7f0e"}
+    sections = (("ws-64", "64 B text"), ("ws-64-deflate", "64 B text, permessage-deflate"),
+                ("ws-16k", "16 KiB text"), ("ws-16k-deflate", "16 KiB text, permessage-deflate"))
+    what = "WebSocket echo servers"
+    metrics = (("cpu_us_msg", "server CPU µs / message (lower is better)"), ("msgs_s", "messages / s (higher is better)"))
+    client = "ws_load, 100 connections"
+elif which == "http":
     servers = ["mnet", "limit", "nginx", "h2o", "hyper", "beast", "httplib"]
     labels = {"mnet": "mnet\nhttp_server", "limit": "epoll_http\n(limit)", "nginx": "nginx", "h2o": "h2o",
               "hyper": "hyper", "beast": "Beast", "httplib": "cpp-\nhttplib"}
@@ -39,8 +52,7 @@ else:
 sections = [(s, n) for s, n in sections if any(k[0] == s for k in vals)]
 fig, axes = plt.subplots(len(sections), 2, figsize=(11, 4.2 * len(sections)), squeeze=False)
 for row, (sec, name) in enumerate(sections):
-    for col, (metric, ylabel) in enumerate((("cpu_us_req", "server CPU µs / request (lower is better)"),
-                                            ("rps", "requests / s (higher is better)"))):
+    for col, (metric, ylabel) in enumerate(metrics):
         ax = axes[row][col]
         xs, ys, cs = [], [], []
         for s in servers:
@@ -51,13 +63,13 @@ for row, (sec, name) in enumerate(sections):
                 cs.append(colors[s])
         bars = ax.bar(xs, ys, color=cs)
         for b, y in zip(bars, ys):
-            txt = f"{y:.2f}" if metric == "cpu_us_req" else f"{y / 1000:.0f}k"
+            txt = f"{y:.2f}" if metric.startswith("cpu_") else f"{y / 1000:.0f}k"
             ax.annotate(txt, (b.get_x() + b.get_width() / 2, y), ha="center", va="bottom", fontsize=9)
         ax.set_title(f"{name}: {metric.replace('_', ' ')}", fontsize=10)
         ax.set_ylabel(ylabel, fontsize=9)
         ax.tick_params(axis="x", labelsize=8)
         ax.margins(y=0.15)
-fig.suptitle(f"{what}, medians of alternated pinned runs (server CPU 0, wrk -t1 -c100 CPU 1)\n{title}",
+fig.suptitle(f"{what}, medians of alternated pinned runs (server CPU 0, {client} CPU 1)\n{title}",
              fontsize=10)
 fig.tight_layout()
 fig.savefig(out, dpi=110)

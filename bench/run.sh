@@ -2,11 +2,12 @@
 # bench/run.sh - mnet's benchmark suite (not part of the tests; see bench/README.md).
 #
 #   bench/run.sh [--quick] [--only LIST] [-n RUNS] [--conns N] [--peers LIST]
-#                [--http-peers LIST] [--quiet-wait SECS] [--budget MIN] [--no-plot]
+#                [--http-peers LIST] [--ws-peers LIST] [--ws-loads LIST] [--quiet-wait SECS]
+#                [--budget MIN] [--no-plot]
 #
 #   --quick      short runs (wrk 3 s, 1 alternation, 256 MiB, 2,000 idle
 #                connections): a smoke test of the suite, not figures to quote
-#   --only LIST  comma-separated subset of: web,pipe,http,rwdata,conns,tls (default all)
+#   --only LIST  comma-separated subset of: web,pipe,http,ws,rwdata,conns,tls (default all)
 #   -n RUNS      alternations per comparison (default 3; rwdata/tls throughput use 2*RUNS-1)
 #   --conns N    idle connections held open (default 15000; needs ulimit -n > N + 100)
 #   --no-plot    skip the PNG
@@ -24,13 +25,20 @@
 #   --http-peers LIST  HTTP servers examples/http_server is compared with
 #                (default limit,nginx,h2o,hyper,beast,httplib; cpp-httplib
 #                cannot pipeline and sits out the plaintext load)
+#   --ws-peers LIST  WebSocket echo servers examples/ws_echo_server is compared
+#                with (default lws,beast,tungstenite; tungstenite has no
+#                permessage-deflate and sits out the deflate loads)
+#   --ws-loads LIST  the ws section's loads (default 64,64-deflate,16k,16k-deflate);
+#                a run with fewer writes latest-ws-LOADS.md, leaving latest-ws.md alone
 #   --budget MIN after MIN minutes (default 60) stop waiting and retrying:
 #                finish the remaining measurements as they come
 #
 # Env: PEERS_DIR (peer servers; default bench/out/peers, built with
 #      ../shared/bench/peers/build.sh when missing), HTTP_PEERS_DIR (the HTTP
 #      section's compiled peers; default bench/out/peers-http, built with
-#      bench/peers/build_http.sh, which also installs nginx and h2o), SHARED_BENCH (default
+#      bench/peers/build_http.sh, which also installs nginx and h2o), WS_PEERS_DIR
+#      (the ws section's compiled peers; default bench/out/peers-ws, built with
+#      bench/peers/build_ws.sh, which installs libwebsockets-dev), SHARED_BENCH (default
 #      ../shared/bench beside the repository), SERVER_CPU (0), CLIENT_CPU (1),
 #      PORT (18080).
 #
@@ -40,7 +48,8 @@
 # appends them to bench/results/results.csv, writes bench/results/latest.md
 # and latest-figures.tsv (latest-LIST.md and latest-LIST-figures.tsv for a run
 # with --only LIST, so that a partial run leaves the whole suite's table alone),
-# bench/results/web.png (web, pipe) and bench/results/http.png (http).
+# bench/results/web.png (web, pipe), bench/results/http.png (http) and
+# bench/results/ws.png (ws).
 set -u
 set -o pipefail
 
@@ -51,12 +60,14 @@ RES=$HERE/results
 SHARED_BENCH=${SHARED_BENCH:-$(cd "$ROOT/.." && pwd)/shared/bench}
 PEERS_DIR=${PEERS_DIR:-$OUT/peers}
 HTTP_PEERS_DIR=${HTTP_PEERS_DIR:-$OUT/peers-http}
+WS_PEERS_DIR=${WS_PEERS_DIR:-$OUT/peers-ws}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-18080}
 
-QUICK=0 ONLY=web,pipe,http,rwdata,conns,tls RUNS=3 CONNS=15000 PLOT=1 QUIET_WAIT= BUDGET_MIN=60 WEB_PEERS="limit mio tokio asio luajit lua54 c"
-HTTP_PEERS="limit nginx h2o hyper beast httplib" ONLY_GIVEN=0
+QUICK=0 ONLY=web,pipe,http,ws,rwdata,conns,tls RUNS=3 CONNS=15000 PLOT=1 QUIET_WAIT= BUDGET_MIN=60 WEB_PEERS="limit mio tokio asio luajit lua54 c"
+HTTP_PEERS="limit nginx h2o hyper beast httplib" WS_PEERS="lws beast tungstenite" ONLY_GIVEN=0
+WS_LOADS="64 64-deflate 16k 16k-deflate" WS_LOADS_GIVEN=0
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=1 ;;
@@ -68,7 +79,9 @@ while [ $# -gt 0 ]; do
     --budget) BUDGET_MIN=$2; shift ;;
     --peers) WEB_PEERS=${2//,/ }; shift ;;
     --http-peers) HTTP_PEERS=${2//,/ }; shift ;;
-    -h|--help) sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --ws-peers) WS_PEERS=${2//,/ }; shift ;;
+    --ws-loads) WS_LOADS=${2//,/ }; WS_LOADS_GIVEN=1; shift ;;
+    -h|--help) sed -n '2,52p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -109,6 +122,11 @@ if want http; then
   "$HERE/peers/build_http.sh" "$HTTP_PEERS_DIR" >"$WORK/build_http.log" 2>&1 ||
     { tail -20 "$WORK/build_http.log"; die "HTTP peer build failed"; }
 fi
+if want ws; then
+  log "== building the WebSocket peers into $WS_PEERS_DIR (bench/peers/build_ws.sh; installs libwebsockets-dev)"
+  "$HERE/peers/build_ws.sh" "$WS_PEERS_DIR" >"$WORK/build_ws.log" 2>&1 ||
+    { tail -20 "$WORK/build_ws.log"; die "WebSocket peer build failed"; }
+fi
 log "== building the benchmark programs (bench/out)"
 if [ "$CHANN_WEB_SECTIONS" = 1 ]; then
   GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
@@ -120,15 +138,18 @@ if [ "$CHANN_WEB_SECTIONS" = 1 ]; then
 fi
 CARGO_TARGET_DIR=$OUT/cargo cargo build --release --locked --quiet --manifest-path "$HERE/rust/Cargo.toml" \
   >"$WORK/cargo.log" 2>&1 || { tail -30 "$WORK/cargo.log"; die "Rust build failed"; }
-if want http; then
-  # The server under test: the crate's own example, built by the crate's own
-  # release profile, in a target directory of its own.
+MNET_EXAMPLES=()
+want http && MNET_EXAMPLES+=(--example http_server)
+want ws && MNET_EXAMPLES+=(--example ws_echo_server)
+if [ "${#MNET_EXAMPLES[@]}" -gt 0 ]; then
+  # The servers under test: the crate's own examples, built by the crate's
+  # own release profile, in a target directory of their own.
   CARGO_TARGET_DIR=$OUT/cargo-mnet cargo build --release --locked --quiet --manifest-path "$ROOT/Cargo.toml" \
-    --example http_server >"$WORK/cargo-mnet.log" 2>&1 || { tail -30 "$WORK/cargo-mnet.log"; die "examples/http_server build failed"; }
+    "${MNET_EXAMPLES[@]}" >"$WORK/cargo-mnet.log" 2>&1 || { tail -30 "$WORK/cargo-mnet.log"; die "mnet's examples (${MNET_EXAMPLES[*]}) build failed"; }
 fi
 CB=$OUT/cmake RB=$OUT/cargo/release MB=$OUT/cargo-mnet/release/examples
 LUA_MODULES=$CB/mnet/lua/modules # mnet's Lua modules (bench/CMakeLists.txt turns MNET_LUA on)
-for p in $WEB_PEERS; do
+for p in $( { want web || want pipe; } && echo "$WEB_PEERS"); do
   case $p in
     luajit) command -v luajit >/dev/null || die "luajit not found (scripts/ensure-tools.sh installs it)" ;;
     lua54) command -v lua5.4 >/dev/null && [ -f "$LUA_MODULES/mnet/c.so" ] ||
@@ -333,6 +354,74 @@ if want http; then
   done
 fi
 
+# ---- 2c: ws: examples/ws_echo_server against WebSocket echo servers -----------
+# Echo of text messages (64 B and 16 KiB, each without and with
+# permessage-deflate) over WS_CONNS (100) connections, one message in flight
+# on each, every echo checked byte for byte by ws_load (bench/rust, on
+# CLIENT_CPU). Server CPU per message: utime + stime of the whole server
+# process (every thread) from /proc/PID/stat over the load run, divided by
+# the messages echoed.
+# shellcheck source=peers/ws_servers.sh
+. "$HERE/peers/ws_servers.sh"
+WS_CONNS=${WS_CONNS:-100}
+WS_SECS=${DUR%s}
+ws_size() { case $1 in 64*) echo 64 ;; 16k*) echo 16384 ;; esac; }
+ws_deflate() { case $1 in *-deflate) echo 1 ;; *) echo 0 ;; esac; }
+ws_one() {  # SECTION PAIR WHO LOAD RUN
+  local sec=$1 pair=$2 who=$3 load=$4 r=$5 logf cmd t0 t1 rc c n us k z zflag=()
+  z=$(ws_deflate "$load")
+  [ "$z" = 1 ] && zflag=(--deflate)
+  logf=$WORK/$pair.$who.$r
+  read -ra cmd <<<"$(ws_server_cmd "$who" "$z")"
+  start_srv "$logf.server" "${cmd[@]}"
+  t0=$(cpu_ticks "$SPID")
+  timeout $((WS_SECS + 30)) taskset -c "$CLIENT_CPU" "$RB/ws_load" "127.0.0.1:$PORT" --conns "$WS_CONNS" \
+    --size "$(ws_size "$load")" --secs "$WS_SECS" "${zflag[@]}" >"$logf.client" 2>&1
+  rc=$?
+  t1=$(cpu_ticks "$SPID")
+  stop_srv
+  c=$(grep '^client' "$logf.client"); n=$(field messages <<<"$c")
+  if [ $rc -ne 0 ] || [ -z "$n" ] || [ "$n" = 0 ]; then
+    log "  $who run $r FAILED (ws_load exit $rc): $(tail -1 "$logf.client")"
+    fig "$pair" "$who" failed 1
+    return
+  fi
+  us=$(awk -v a="$t0" -v b="$t1" -v h="$HZ" -v n="$n" 'BEGIN {printf "%.3f", 1e6 * (b - a) / h / n}')
+  for k in "$sec" "$pair"; do
+    fig "$k" "$who" cpu_us_msg "$us"
+    fig "$k" "$who" msgs_s "$(field per_s <<<"$c")"
+    fig "$k" "$who" wire_in_b_msg "$(field wire_in_b_msg <<<"$c")"
+    fig "$k" "$who" client_cpu_pct "$(awk -v c="$(field cpu_s <<<"$c")" -v s="$(field seconds <<<"$c")" 'BEGIN {printf "%.0f", 100 * c / s}')"
+  done
+  log "  $who run $r/$RUNS: $(field per_s <<<"$c") msgs/s, server $us us CPU/msg, $(field wire_in_b_msg <<<"$c") B/echo on the wire, client CPU $(field cpu_s <<<"$c") s"
+}
+ws_pair() {  # LOAD PEER RUN: mnet, then the peer, each a fresh process
+  ws_one "ws-$1" "ws-$1-$2" mnet "$1" "$3"
+  ws_one "ws-$1" "ws-$1-$2" "$2" "$1" "$3"
+}
+if want ws; then
+  for load in $WS_LOADS; do
+    case $load in 64|64-deflate|16k|16k-deflate) ;; *) die "unknown ws load $load (64, 64-deflate, 16k, 16k-deflate)" ;; esac
+  done
+  for peer in $WS_PEERS; do
+    case " $WS_SERVERS " in *" $peer "*) [ "$peer" != mnet ] ;; *) false ;; esac ||
+      die "unknown WebSocket peer $peer (lws, beast, tungstenite)"
+  done
+  for load in $WS_LOADS; do
+    for peer in $WS_PEERS; do
+      if ws_skips "$(ws_deflate "$load")" "$peer"; then
+        log "== ws-$load: $peer left out (no permessage-deflate: see bench/README.md)"
+        continue
+      fi
+      mkdir -p "$WORK/ws-$load-$peer"
+      log "== ws-$load: mnet (examples/ws_echo_server) vs $peer, $RUNS alternations of ${WS_SECS}s each, $WS_CONNS connections"
+      for r in $(seq "$RUNS"); do
+        alternation "ws-$load-$peer" ws_pair "$load" "$peer" "$r"
+      done
+    done
+  done
+fi
+
 # ---- 3: rwdata, 1 GiB echo: mnet's C++ echo server vs a blocking-socket pair --
 rw_one() {  # SECTION WHO CLIENT_EXTRA -- SERVER CMD...
   local sec=$1 who=$2 extra=$3 i=$4; shift 5
@@ -510,6 +599,27 @@ for sec in web pipe plaintext json; do
     row "$sec-$peer" "$peer" p99_ms
   done
 done
+WS_VERDICTS=
+if want ws; then
+  for load in $WS_LOADS; do
+    for peer in $WS_PEERS; do
+      ws_skips "$(ws_deflate "$load")" "$peer" && continue
+      pair=ws-$load-$peer
+      row "$pair" mnet cpu_us_msg "$pair" "$peer" "< 1"
+      row "$pair" "$peer" cpu_us_msg
+      row "$pair" mnet msgs_s "$pair" "$peer"
+      row "$pair" "$peer" msgs_s
+      row "$pair" mnet wire_in_b_msg "$pair" "$peer"
+      row "$pair" "$peer" wire_in_b_msg
+      row "$pair" mnet client_cpu_pct
+      row "$pair" "$peer" client_cpu_pct
+      r=$(awk -v a="$(med "$pair" mnet cpu_us_msg)" -v b="$(med "$pair" "$peer" cpu_us_msg)" \
+        'BEGIN {if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.3f", a / b}')
+      v=$(awk -v r="$r" 'BEGIN {print (r == "nan" ? "not measured" : (r < 1 ? "met" : "missed"))}')
+      WS_VERDICTS+="| ws-$load | $peer | $(med "$pair" mnet cpu_us_msg) · $(med "$pair" "$peer" cpu_us_msg) | $r | $v |"$'\n'
+    done
+  done
+fi
 if want rwdata; then
   row rwdata mnet mb_s rwdata blocking "≥ 0.9"; row rwdata blocking mb_s
   row rwdata mnet server_rss_kb "" "" "≤ 32768"; row rwdata blocking server_rss_kb
@@ -531,6 +641,14 @@ if want tls; then
   row tls_hs mnet per_s tls_hs rustls_mio; row tls_hs rustls_mio per_s
   row tls_hs mnet cpu_us_hs tls_hs rustls_mio; row tls_hs rustls_mio cpu_us_hs
 fi
+if [ -n "$WS_VERDICTS" ]; then
+  { echo; echo "WebSocket target (issue 15): mnet's server CPU per message below every peer's, with and without deflate."
+    echo; echo "| load | peer | CPU µs/msg, mnet · peer | ratio | target < 1 |"; echo "|---|---|---|---|---|"
+    printf '%s' "$WS_VERDICTS"; } >>"$MD"
+fi
+if grep -q $'^ws-[^\t]*\t[^\t]*\tfailed\t' "$FIG"; then
+  { echo; echo "Some WebSocket runs FAILED (ws_load's sentence is in the log): $(awk -F'\t' '$1 ~ /^ws-.*-/ && $3 == "failed" {printf "%s/%s ", $1, $2}' "$FIG")"; } >>"$MD"
+fi
 if grep -q $'\tp99_missing\t' "$FIG"; then
   { echo; echo "Note: in $(grep -c $'\tp99_missing\t' "$FIG") wrk runs (listed per pair in the figures) wrk printed '99% 0.00us'" \
       "(a wrk bug at high rates, see bench/README.md): p99 medians above leave those runs out."; } >>"$MD"
@@ -541,6 +659,7 @@ fi
     "$(awk -F'\t' '$1 == "others" && $3 == "others_pct" {v[$2] = v[$2] " " $4} END {for (k in v) printf "%s:%s; ", k, v[k]}' "$FIG")"; } >>"$MD"
 grep -q FAILED "$WORK"/*.client 2>/dev/null && { echo; echo "Some runs FAILED: see $WORK."; } >>"$MD"
 LATEST=latest; [ "$ONLY_GIVEN" = 1 ] && LATEST=latest-${ONLY//,/-}
+[ "$WS_LOADS_GIVEN" = 1 ] && want ws && LATEST=$LATEST-$(tr ' ' '-' <<<"$WS_LOADS")
 cp "$MD" "$RES/$LATEST.md"
 cp "$FIG" "$RES/$LATEST-figures.tsv"
 echo
@@ -548,7 +667,7 @@ cat "$MD"
 echo
 echo "raw outputs: $WORK; CSV: $CSV"
 
-if [ "$PLOT" = 1 ] && { want web || want pipe || want http; }; then
+if [ "$PLOT" = 1 ] && { want web || want pipe || want http || want ws; }; then
   PY=python3
   if ! $PY -c 'import matplotlib' 2>/dev/null; then
     if ! PYTHONPATH=$OUT/pylib $PY -c 'import matplotlib' 2>/dev/null; then
@@ -556,10 +675,12 @@ if [ "$PLOT" = 1 ] && { want web || want pipe || want http; }; then
       $PY -m pip install -q --target "$OUT/pylib" matplotlib >"$WORK/pip.log" 2>&1 || log "pip install matplotlib failed: no plot"
     fi
   fi
-  for set in web http; do
-    case $set in web) want web || want pipe || continue ;; http) want http || continue ;; esac
-    PYTHONPATH=$OUT/pylib${PYTHONPATH:+:$PYTHONPATH} $PY "$HERE/plot.py" "$FIG" "$RES/$set.png" "$STAMP $REV $MODE" "$set" &&
-      echo "plot: $RES/$set.png"
+  for set in web http ws; do
+    case $set in web) want web || want pipe || continue ;; http) want http || continue ;; ws) want ws || continue ;; esac
+    png=$RES/$set.png
+    [ "$set" = ws ] && [ "$WS_LOADS_GIVEN" = 1 ] && png=$RES/ws-$(tr ' ' '-' <<<"$WS_LOADS").png
+    PYTHONPATH=$OUT/pylib${PYTHONPATH:+:$PYTHONPATH} $PY "$HERE/plot.py" "$FIG" "$png" "$STAMP $REV $MODE" "$set" &&
+      echo "plot: $png"
   done
 fi
 exit 0

@@ -17,9 +17,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include <cstdio>
 #include <memory>
+#include <string>
 
+#include "asio_peer.hpp"
 #include "http_peer.hpp"
 
 namespace asio = boost::asio;
@@ -82,29 +83,9 @@ class Session : public std::enable_shared_from_this<Session> {
   http::response<http::string_body> res_;
 };
 
-void accept(tcp::acceptor& acc) {
-  acc.async_accept([&acc](beast::error_code ec, tcp::socket s) {
-    if (!ec) {
-      s.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(s))->start();
-    }
-    accept(acc);
-  });
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   auto [ip, port] = http_peer::address(argc, argv, "IP:PORT");
-  asio::io_context io(1);
-  tcp::endpoint ep(asio::ip::make_address(ip), port);
-  tcp::acceptor acc(io);
-  acc.open(ep.protocol());
-  acc.set_option(asio::socket_base::reuse_address(true));
-  acc.bind(ep);
-  acc.listen(1024);
-  accept(acc);
-  std::printf("beast_http listening on %s\n", argv[1]);
-  std::fflush(stdout);
-  io.run();
+  asio_peer::serve<Session>(ip, port, std::string("beast_http listening on ") + argv[1]);
 }

@@ -10,9 +10,9 @@
 # nginx, h2o, libboost-dev (Beast is header-only), libcpp-httplib-dev, wrk, strace.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-out=${1:-$here/../out/peers-http}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
+# shellcheck source=build_common.sh
+. "$here/build_common.sh"
+out=$(made_dir "${1:-$here/../out/peers-http}")
 
 need=()
 command -v nginx >/dev/null 2>&1 || need+=(nginx)
@@ -22,26 +22,12 @@ command -v h2o >/dev/null 2>&1 || need+=(h2o)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v strace >/dev/null 2>&1 || need+=(strace)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
-if [ "${#need[@]}" -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  echo "build_http.sh: installing ${need[*]}" >&2
-  $sudo apt-get update -qq
-  # policy-rc.d (or no init) keeps the packaged nginx and h2o services from starting
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+apt_install ${need[@]+"${need[@]}"}
 
-build() {  # NAME CMD...: skipped when the binary is newer than its source
-  local name=$1 src=$2; shift 2
-  if [ "$out/$name" -nt "$src" ] && [ "$out/$name" -nt "$here/../cpp/http_peer.hpp" ]; then return 0; fi
-  local t0=$SECONDS
-  "$@"
-  echo "build_http.sh: $name built in $((SECONDS - t0)) s -> $out/$name" >&2
-}
 build epoll_http "$here/epoll_http.c" "${CC:-cc}" -O2 -o "$out/epoll_http" "$here/epoll_http.c"
-build beast_http "$here/../cpp/beast_http.cpp" \
+build beast_http "$here/../cpp/beast_http.cpp $here/../cpp/http_peer.hpp $here/../cpp/asio_peer.hpp" \
   "${CXX:-g++}" -O2 -std=c++17 -o "$out/beast_http" "$here/../cpp/beast_http.cpp" -pthread
 # shellcheck disable=SC2046
-build httplib_http "$here/../cpp/httplib_http.cpp" \
+build httplib_http "$here/../cpp/httplib_http.cpp $here/../cpp/http_peer.hpp" \
   "${CXX:-g++}" -O2 -std=c++17 -o "$out/httplib_http" "$here/../cpp/httplib_http.cpp" \
   $(pkg-config --cflags --libs cpp-httplib) -pthread

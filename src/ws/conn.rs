@@ -58,7 +58,10 @@ impl Endpoint {
         let Some(c) = self.conns.get_mut(&id) else {
             return false;
         };
-        c.heard = crate::now_micros();
+        // The round's time, read once by the reactor when these bytes were
+        // reported (as the HTTP server stamps its requests), not a clock
+        // read per read and per message.
+        c.heard = r.now;
         if c.deaf {
             return true; // drained and dropped until the end
         }
@@ -82,7 +85,7 @@ impl Endpoint {
         let open = c.is_open() && !c.close_sent;
         match inc {
             Incoming::Message { text, data } => {
-                c.active = crate::now_micros();
+                c.active = r.now;
                 if open {
                     self.events.push_back(Event::Message { id, text, data });
                 }

@@ -258,7 +258,7 @@ fn compressed_invalid_utf8_fails() {
 
 #[test]
 fn a_server_writes_unmasked_frames_without_copying_the_payload() {
-    let payload = vec![5u8; 300];
+    let payload = vec![5u8; 3000];
     let w = Writer::new(Role::Server, 0, 16);
     let mut pieces: Vec<(usize, usize)> = Vec::new();
     assert!(w.write(OP_BINARY, &payload, None, &mut Shared::default(), &mut Scratch::default(), &mut |b| {
@@ -267,7 +267,23 @@ fn a_server_writes_unmasked_frames_without_copying_the_payload() {
     }));
     assert_eq!(pieces.len(), 2);
     assert_eq!(pieces[0].1, 4, "a 16-bit length header");
-    assert_eq!(pieces[1], (payload.as_ptr() as usize, 300), "the caller's own bytes");
+    assert_eq!(pieces[1], (payload.as_ptr() as usize, 3000), "the caller's own bytes");
+}
+
+#[test]
+fn a_server_writes_a_small_frame_in_one_piece() {
+    for len in [0, 300, 1024] {
+        let payload = vec![5u8; len];
+        let w = Writer::new(Role::Server, 0, 16);
+        let mut pieces: Vec<Vec<u8>> = Vec::new();
+        assert!(w.write(OP_BINARY, &payload, None, &mut Shared::default(), &mut Scratch::default(), &mut |b| {
+            pieces.push(b.to_vec());
+            true
+        }));
+        assert_eq!(pieces.len(), 1, "{len} bytes: header and payload in one send");
+        let hl = if len < 126 { 2 } else { 4 };
+        assert_eq!((pieces[0].len(), &pieces[0][hl..]), (hl + len, &payload[..]));
+    }
 }
 
 #[test]
