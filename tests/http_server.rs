@@ -50,6 +50,31 @@ fn curl_reuses_a_keep_alive_connection() {
 }
 
 #[test]
+fn curl_uploads_to_a_streamed_route_arrive_in_parts_whole() {
+    // Past the 8 MiB body limit would be 413; 4 MiB streams under it, taken
+    // part by part by the fixture (tests/common/web.rs: /upload).
+    let mut web = Web::new(Limits::default());
+    let dir = std::env::temp_dir().join(format!("mnet-http-stream-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("upload.bin");
+    let mut data = vec![0u8; 4 << 20];
+    common::fill_pattern(&mut data, 11);
+    std::fs::write(&file, &data).unwrap();
+    let sum: u64 = data.iter().map(|&b| u64::from(b)).sum();
+    let url = web.url("/upload");
+    let file = file.display().to_string();
+    for extra in [&[][..], &["-H", "Transfer-Encoding: chunked"][..]] {
+        let out = web.run(Command::new("curl").args(["-sS", "--max-time", "20", "-T", &file]).args(extra).arg(&url));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let got = String::from_utf8_lossy(&out.stdout).into_owned();
+        let f: Vec<u64> = got.split(' ').map(|x| x.parse().unwrap()).collect();
+        assert_eq!((f[0], f[1]), (data.len() as u64, sum), "{extra:?}: every byte arrived, in order of sum");
+        assert!(f[2] > 1, "{extra:?}: the body came in parts ({} parts)", f[2]);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn curl_uploads_chunked_and_with_100_continue() {
     let mut web = Web::new(Limits::default());
     let dir = std::env::temp_dir().join(format!("mnet-http-{}", std::process::id()));

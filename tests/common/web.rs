@@ -2,7 +2,7 @@
 //! reactor, with a few routes that exercise it, served round by round from
 //! the test's thread while a client (curl, Python, a raw socket) runs.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -17,6 +17,8 @@ pub struct Web {
     routes: Vec<(RouteId, &'static str)>,
     /// Requests of /later, answered one round after they came.
     later: VecDeque<RequestId>,
+    /// /upload's streamed bodies so far: bytes, their sum, parts taken.
+    uploads: HashMap<RequestId, (usize, u64, usize)>,
     /// Requests the program heard of, and those aborted.
     pub requests: usize,
     pub aborted: usize,
@@ -40,9 +42,13 @@ impl Web {
             (Some("GET"), "/later", "later"),
             (Some("GET"), "/params/:id/:name", "params"),
             (None, "/query", "query"),
+            (Some("PUT"), "/upload", "upload"),
         ] {
             routes.push((http.route(method, pattern).unwrap(), name));
         }
+        // /upload's body comes part by part (Event::Body, Event::BodyEnd).
+        let upload = routes.last().unwrap().0;
+        http.stream_body(upload).unwrap();
         let l = match tls {
             Some(cfg) => http.listen_tls(&mut r, "127.0.0.1:0", cfg).unwrap(),
             None => http.listen(&mut r, "127.0.0.1:0").unwrap(),
@@ -54,6 +60,7 @@ impl Web {
             addr,
             routes,
             later: VecDeque::new(),
+            uploads: HashMap::new(),
             requests: 0,
             aborted: 0,
         }
@@ -94,10 +101,25 @@ impl Web {
                     self.respond(id);
                 }
                 Event::Aborted(_) => self.aborted += 1,
-                // No route here streams its bodies.
-                Event::Drain(_) | Event::Body(_) | Event::BodyEnd(_) => {}
+                Event::Body(id) => self.take_upload(id),
+                Event::BodyEnd(id) => {
+                    self.take_upload(id);
+                    let (n, sum, parts) = self.uploads.remove(&id).unwrap_or_default();
+                    let body = format!("{n} {sum} {parts}");
+                    self.http.respond_bytes(&mut self.r, id, 200, "text/plain", body.as_bytes()).unwrap();
+                }
+                Event::Drain(_) => {}
             }
         }
+    }
+
+    /// Takes what arrived of /upload's body `id`: counted, summed, dropped.
+    fn take_upload(&mut self, id: RequestId) {
+        let part = self.http.take_body(&mut self.r, id).unwrap();
+        let u = self.uploads.entry(id).or_default();
+        u.0 += part.len();
+        u.1 += part.iter().map(|&b| u64::from(b)).sum::<u64>();
+        u.2 += usize::from(!part.is_empty());
     }
 
     fn respond(&mut self, id: RequestId) {
@@ -123,6 +145,7 @@ impl Web {
                 self.later.push_back(id);
                 Ok(())
             }
+            "upload" => Ok(()), // answered at BodyEnd
             "params" => {
                 let body = format!("{} {}", q.param("id").unwrap_or("?"), q.param("name").unwrap_or("?"));
                 self.http.respond_bytes(r, id, 200, "text/plain", body.as_bytes())
